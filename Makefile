@@ -1,0 +1,151 @@
+# nsprobe - plain make. `make` builds everything into build/; `make run` probes this
+# host; `make test` runs every test. Both install missing Debian packages first
+# (scripts/deps.sh). DEVELOPER=1 turns warnings into errors; SANITIZE=address,undefined
+# builds with sanitizers (into a separate BUILD directory, see `make check`).
+
+VERSION   := 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr/local
+LIBEXECDIR ?= $(PREFIX)/libexec/nsprobe
+DATADIR   ?= $(PREFIX)/share/nsprobe
+
+CC        ?= gcc
+MUSL_CC   ?= musl-gcc
+PKG_CONFIG ?= pkg-config
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wvla -Wwrite-strings -fno-common -Wno-unused-parameter
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+endif
+SAN_FLAGS :=
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -MMD -MP $(WARN) $(SAN_FLAGS)
+LIB_CFLAGS  := $(shell $(PKG_CONFIG) --cflags jansson libelf 2>/dev/null)
+LIB_LIBS    := $(shell $(PKG_CONFIG) --libs jansson libelf 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# The eight probes of DESIGN.md. Each is probe/<name>.c plus the shared probe/probe.c.
+PROBES := unshare_single unshare_multi unshare_transient thread_after_unshare \
+          thread_after_setns nest_depth reaper_death getpid_cache
+
+PROBE_BINS := $(addprefix $(BUILD)/probe/,$(PROBES))
+MUSL_BINS  := $(addprefix $(BUILD)/musl/probe/,$(PROBES)) $(BUILD)/musl/nsprobe-init
+HAVE_MUSL  := $(shell command -v $(MUSL_CC) >/dev/null 2>&1 && echo yes)
+
+CHECKS_SRC := $(sort $(wildcard checks/*.c))
+REPORT_SRC := $(sort $(wildcard report/*.c))
+CHECKS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CHECKS_SRC))
+REPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(REPORT_SRC))
+REPORT_LIB_OBJ := $(filter-out $(BUILD)/obj/report/main.o,$(REPORT_OBJ))
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_SUPPORT := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+
+NSPROBE := $(BUILD)/nsprobe
+
+.PHONY: all probes musl run test test-build unit integration check fuzz bench install clean deps-build deps-test help
+.DEFAULT_GOAL := all
+
+all: probes $(NSPROBE) $(if $(HAVE_MUSL),musl)
+
+probes: $(PROBE_BINS)
+musl: $(MUSL_BINS)
+
+help:
+	@echo "make            build the probes, the musl guest payload and build/nsprobe"
+	@echo "make run        install missing packages, build, probe this host (ARGS='...' for options)"
+	@echo "make test       install missing packages, build, run unit + integration + qemu tests"
+	@echo "make check      the test suite under ASan/UBSan, valgrind over the driver, short fuzz runs"
+	@echo "make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)"
+	@echo "make bench      speed and memory figures (not a test)"
+	@echo "make install    install to PREFIX=$(PREFIX)"
+
+# --- the probes: standalone, only libc + pthread --------------------------------
+$(BUILD)/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/probe
+	$(CC) $(BASE_CFLAGS) -o $@ $< probe/probe.c -lpthread
+
+$(BUILD)/musl/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/musl/probe
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $< probe/probe.c -lpthread
+
+$(BUILD)/musl/nsprobe-init: probe/init/nsprobe-init.c | $(BUILD)/musl/probe
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $<
+
+# --- checks/ + report/ -> build/nsprobe ----------------------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -I. \
+	  -DNSPROBE_VERSION='"$(VERSION)"' -DNSPROBE_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	  -DNSPROBE_DATADIR='"$(DATADIR)"' -c -o $@ $<
+
+$(BUILD)/libchecks.a: $(CHECKS_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(NSPROBE): $(REPORT_OBJ) $(BUILD)/libchecks.a
+	$(CC) $(SAN_FLAGS) -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(LIB_LIBS) -lpthread
+
+# --- tests ----------------------------------------------------------------------
+# A unit test may fake system calls: a line `// WRAP: -Wl,--wrap=unshare ...` in its
+# source adds those linker flags (the wrappers themselves live in the test).
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(REPORT_LIB_OBJ) $(BUILD)/libchecks.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $< $(UNIT_SUPPORT) $(REPORT_LIB_OBJ) $(BUILD)/libchecks.a \
+	  $$(sed -n 's|^// WRAP: ||p' tests/unit/test_$*.c) $(CMOCKA_LIBS) $(LIB_LIBS) -lpthread
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $< -lpthread
+
+test-build: all $(UNIT_BINS) $(HELPER_BINS)
+
+deps-build:
+	@scripts/deps.sh build
+deps-test:
+	@scripts/deps.sh test
+
+run: deps-build
+	@$(MAKE) --no-print-directory all >/dev/null
+	$(NSPROBE) run $(ARGS)
+
+test: deps-test
+	@$(MAKE) --no-print-directory DEVELOPER=1 test-build
+	@BUILD=$(BUILD) tests/run.sh
+
+unit: test-build
+	@BUILD=$(BUILD) tests/run.sh unit
+integration: test-build
+	@BUILD=$(BUILD) tests/run.sh integration
+
+check:
+	@scripts/deps.sh check
+	@BUILD=$(BUILD) tests/check.sh
+
+fuzz:
+	@scripts/deps.sh check
+	@BUILD=$(BUILD) tests/fuzz/run.sh
+
+bench: all
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/probe $(DESTDIR)$(DATADIR)
+	install -m 755 $(NSPROBE) $(DESTDIR)$(PREFIX)/bin/nsprobe
+	install -m 755 $(PROBE_BINS) $(DESTDIR)$(LIBEXECDIR)/probe/
+	$(if $(HAVE_MUSL),install -d $(DESTDIR)$(LIBEXECDIR)/musl/probe && install -m 755 $(filter %/probe/%,$(MUSL_BINS)) $(DESTDIR)$(LIBEXECDIR)/musl/probe/ && install -m 755 $(BUILD)/musl/nsprobe-init $(DESTDIR)$(LIBEXECDIR)/musl/)
+	install -m 644 kernels.json $(DESTDIR)$(DATADIR)/kernels.json
+
+$(BUILD)/probe $(BUILD)/musl/probe:
+	@mkdir -p $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

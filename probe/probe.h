@@ -1,0 +1,88 @@
+/* probe.h - the small helper every nsprobe probe links (probe/probe.c).
+ *
+ * A probe is a standalone program: it measures one PID-namespace behaviour with
+ * real system calls and prints `key=value` lines on stdout (errno values as
+ * names).  Exit 0: measured; exit 4: not applicable here (a `reason=` line says
+ * why); exit 1 (or a signal): the probe itself broke.  It never judges.
+ *
+ * Only interfaces that exist on Linux 2.6.32 are used here (pipe2: 2.6.27,
+ * PR_SET_PDEATHSIG: 2.1.57), so the probes also run as the qemu guest payload on
+ * old kernels; the helpers build with glibc and with musl-gcc -static.
+ */
+#ifndef NSPROBE_PROBE_H
+#define NSPROBE_PROBE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define PROBE_EXIT_MEASURED 0
+#define PROBE_EXIT_BROKEN 1
+#define PROBE_EXIT_NA 4
+
+/* Seconds after which the watchdog kills every registered child and exits
+ * broken; NSPROBE_PROBE_ALARM overrides it.  The driver's own timeout is longer. */
+#define PROBE_DEFAULT_ALARM 8
+
+/* Call first: names the probe for messages and arms the watchdog. */
+void probe_init(const char *name);
+
+/* "EINVAL" for EINVAL, "ok" for 0, "E<number>" for anything unknown. */
+const char *errno_name(int err);
+
+/* Print one `key=value` line (value printf-formatted) and flush. */
+void emit(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* emit(key, "ok") when err == 0, else the errno name. */
+void emit_result(const char *key, int err);
+/* `key=n/a` plus `key_reason=...`: a measurement that cannot exist on this kernel. */
+void emit_na(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The probe broke: print "probe <name>: <msg>: <strerror(errno)>" to stderr,
+ * kill registered children, exit PROBE_EXIT_BROKEN.  errno is saved first. */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* Not applicable here: print `reason=...`, kill registered children, exit 4. */
+__attribute__((noreturn, format(printf, 1, 2))) void not_applicable(const char *fmt, ...);
+
+/* --- synchronisation: pipes, never sleep() -------------------------------- */
+/* pipe2(O_CLOEXEC); dies on failure. */
+void sync_pipe(int fds[2]);
+/* Write one byte / an int; EINTR-safe; dies on error (EPIPE means the peer died). */
+void send_byte(int fd, char token);
+void send_int(int fd, int value);
+/* Read one byte / an int; EINTR-safe.  Returns 0, or -1 on EOF (the peer died). */
+int recv_byte(int fd, char *token);
+int recv_int(int fd, int *value);
+/* close() that ignores EBADF for fds set to -1, and sets *fd = -1. */
+void close_fd(int *fd);
+
+/* --- children ---------------------------------------------------------------- */
+/* fork() with stdio flushed.  The child gets PR_SET_PDEATHSIG(SIGKILL) and
+ * checks that its parent is still alive (the util-linux race check); the parent
+ * registers the pid so the watchdog, die() and not_applicable() kill it. */
+pid_t probe_fork(void);
+/* clone(fn, arg) with `flags | SIGCHLD` on a private stack (glibc/musl clone()).
+ * Returns the pid, or -1 with errno set (so a refused CLONE_NEWPID is data,
+ * not a crash).  Same PDEATHSIG and registration as probe_fork(). */
+pid_t probe_clone(int flags, int (*fn)(void *), void *arg);
+/* Call in a child made by probe_fork/probe_clone that must not die with its
+ * parent's thread (e.g. one forked from a thread that exits): no-op otherwise. */
+void probe_child_setup(pid_t expected_parent);
+/* waitpid(pid) retrying EINTR; unregisters.  Returns the wait status, or -1. */
+int wait_child(pid_t pid);
+/* SIGKILL + blocking reap of one registered child (no WNOHANG after SIGKILL). */
+void kill_child(pid_t pid);
+/* Kill and reap every registered child: call before a probe exits early. */
+void kill_all_children(void);
+
+/* Exit status of a child: its exit code, or 128+signal. */
+int child_code(int status);
+
+/* Compare PID namespaces by st_dev/st_ino of /proc/<pid>/ns/pid (3.8+; before
+ * 3.8 the file does not exist: returns -1 with errno ENOENT).  1 same, 0 differ. */
+int same_pid_ns(pid_t a, pid_t b);
+
+/* The raw getpid/gettid system calls, bypassing any C-library cache. */
+pid_t raw_getpid(void);
+pid_t raw_gettid(void);
+
+#endif

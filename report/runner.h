@@ -1,0 +1,28 @@
+/* runner.h - run probes isolated: each in its own process group, with a
+ * timeout, the driver a subreaper where the kernel has one (3.4+), everything
+ * reaped before return.  Works on 3.2+ kernels (no pidfd-only path).
+ * (Implemented in runner.c.)
+ */
+#ifndef NSPROBE_RUNNER_H
+#define NSPROBE_RUNNER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "checks/nerr.h"
+
+struct run_opts {
+	const char *probe_dir;   /* where build/probe/<name> live */
+	const char **names;      /* NULL-terminated probe names to run */
+	double timeout_s;        /* per probe; default 10 */
+	int jobs;                /* probes at once (probes marked exclusive run alone) */
+	const json_t *catalogue; /* kb_probes(): names, "concurrent" flags; may be NULL */
+	const char *mode;        /* "root" | "userns" | "none": how probes are started */
+	bool progress;           /* a line per probe on stderr */
+};
+
+/* Returns the report's "probes" object (new), one entry per name, or NULL with
+ * err set when nothing could be run at all. */
+json_t *run_probes(const struct run_opts *opts, struct nerr *err);
+
+#endif

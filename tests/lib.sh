@@ -1,0 +1,17 @@
+# tests/lib.sh - sourced by integration and qemu tests.
+# Provides: fail MSG, skip MSG, check DESC CMD..., a per-test temp dir $T removed on exit.
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-build}
+NSPROBE=${NSPROBE:-$TOP/$BUILD/nsprobe}
+PROBES=$TOP/$BUILD/probe
+T=$(mktemp -d /tmp/nsprobe-test.XXXXXX)
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+checks=0
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+# check DESC CMD...: run CMD, fail the test with DESC unless it succeeds.
+check() { local d=$1; shift; if "$@"; then checks=$((checks + 1)); echo "ok - $d"; else fail "$d"; fi; }
+# json FILE EXPR: evaluate a python expression over the JSON document `j`.
+json() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1" "$2"; }

@@ -1,0 +1,44 @@
+#!/bin/bash
+# tests/run.sh - run nsprobe's tests: cmocka unit tests, then integration tests
+# on the real kernel, then qemu tests.  Usage: tests/run.sh [unit|integration|qemu]...
+# Each test is a program or script: exit 0 pass, 77 skipped (it says why), else fail.
+# Every test runs under a time limit.  The last line is "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD NSPROBE="$PWD/$BUILD/nsprobe" TOP="$PWD"
+suites=${*:-unit integration qemu}
+pass=0 fail=0 skip=0 failed=""
+
+run_one() { # name, limit seconds, command...
+	local name=$1 limit=$2; shift 2
+	local start=$SECONDS rc
+	echo "=== $name"
+	timeout -k 5 "$limit" "$@"
+	rc=$?
+	case $rc in
+	0) pass=$((pass + 1)); echo "--- PASS $name ($((SECONDS - start))s)" ;;
+	77) skip=$((skip + 1)); echo "--- SKIP $name" ;;
+	124|137) fail=$((fail + 1)); failed="$failed $name"; echo "--- FAIL $name (timed out after ${limit}s)" ;;
+	*) fail=$((fail + 1)); failed="$failed $name"; echo "--- FAIL $name (exit $rc)" ;;
+	esac
+}
+
+for suite in $suites; do
+	case $suite in
+	unit)
+		for t in "$BUILD"/tests/test_*; do
+			[ -x "$t" ] || continue
+			run_one "unit/$(basename "$t")" 120 "$t"
+		done ;;
+	integration|qemu)
+		for t in tests/"$suite"/*.sh; do
+			[ -f "$t" ] || continue
+			run_one "$suite/$(basename "$t" .sh)" 900 bash "$t"
+		done ;;
+	*) echo "tests/run.sh: unknown suite '$suite' (unit, integration, qemu)" >&2; exit 2 ;;
+	esac
+done
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
