@@ -14,7 +14,7 @@ MUSL_CC   ?= musl-gcc
 PKG_CONFIG ?= pkg-config
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
-        -Wvla -Wwrite-strings -fno-common -Wno-unused-parameter
+        -Wvla -Wwrite-strings -fno-common -Wno-unused-parameter -Wno-format-truncation
 ifeq ($(DEVELOPER),1)
 WARN += -Werror
 endif
