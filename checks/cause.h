@@ -13,7 +13,8 @@
  * Returns a new object {"cause": "<name>", "why": "<evidence read>", "fix": "<what to change>"};
  * cause names: seccomp, capabilities, user.max_user_namespaces,
  * kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns,
- * user.max_pid_namespaces, no_new_privs, lsm, nested-pidns, unknown. */
+ * user.max_pid_namespaces, no_new_privs, lsm, nested-pidns, unknown;
+ * added: nested-userns (EUSERS, the user-namespace depth limit 3.11-4.8). */
 json_t *cause_explain(const json_t *environment, const char *errname, const char *context);
 
 #endif

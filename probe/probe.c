@@ -263,11 +263,14 @@ void close_fd(int *fd)
 	*fd = -1;
 }
 
-void probe_child_setup(pid_t expected_parent)
+/* own_memory: false in a CLONE_VM child, whose `children` array is the
+ * parent's own: clearing it would make the parent forget children it must kill. */
+static void child_setup(pid_t expected_parent, bool own_memory)
 {
 	pid_t ppid;
 
-	forget_children();
+	if (own_memory)
+		forget_children();
 	alarm(0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(PROBE_EXIT_BROKEN);
@@ -276,6 +279,11 @@ void probe_child_setup(pid_t expected_parent)
 	ppid = getppid();
 	if (ppid != expected_parent && ppid != 0)
 		_exit(PROBE_EXIT_BROKEN);
+}
+
+void probe_child_setup(pid_t expected_parent)
+{
+	child_setup(expected_parent, true);
 }
 
 pid_t probe_fork(void)
@@ -299,13 +307,14 @@ struct clone_start {
 	int (*fn)(void *);
 	void *arg;
 	pid_t parent;
+	int flags;
 };
 
 static int clone_trampoline(void *p)
 {
 	struct clone_start *cs = p;
 
-	probe_child_setup(cs->parent);
+	child_setup(cs->parent, !(cs->flags & CLONE_VM));
 	return cs->fn(cs->arg);
 }
 
@@ -326,6 +335,7 @@ pid_t probe_clone(int flags, int (*fn)(void *), void *arg)
 	cs->fn = fn;
 	cs->arg = arg;
 	cs->parent = raw_getpid();
+	cs->flags = flags;
 	fflush(stdout);
 	fflush(stderr);
 	pid = clone(clone_trampoline, stack + CLONE_STACK, flags | SIGCHLD, cs);

@@ -1,12 +1,239 @@
-/* cmd_go.c - placeholder until `nsprobe go` is built; replaced by its implementation. */
+/* cmd_go.c - `nsprobe go BINARY`: tell a Go user, before they run the binary,
+ * which of this host's PID-namespace rules it will meet.  The binary is read
+ * with libelf (checks/goelf.c); the host is probed (only the probes that decide
+ * the behaviours a Go call can meet), or read from --report FILE or --replay DIR;
+ * checks/godiag.c combines the two.  Exit status: DESIGN.md's "go" column.
+ */
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
 
+#include "checks/godiag.h"
+#include "checks/goelf.h"
+#include "checks/host.h"
+#include "checks/kb.h"
+#include "checks/nerr.h"
+#include "checks/replay.h"
 #include "report/commands.h"
+#include "report/paths.h"
+#include "report/report.h"
+#include "report/runner.h"
+#include "report/userns.h"
+
+struct go_args {
+	const char *binary, *json_path, *report, *replay, *kernel, *kernels, *probe_dir;
+	double timeout;
+};
+
+/* The probes that decide unshare-pidns-unsupported, unshare-multithread-einval and
+ * thread-after-pidns-change-einval: all a Go call can meet. */
+static const char *go_probes[] = { "unshare_single", "unshare_multi", "thread_after_unshare",
+				   "thread_after_setns", NULL };
+
+static void go_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nsprobe go [OPTIONS] BINARY\n\n"
+		"Read a Go binary (without running it) and say which of this host's PID-namespace\n"
+		"behaviours its calls will meet.\n"
+		"  --json FILE|-     write the diagnosis as JSON (- for stdout) instead of text\n"
+		"  --report FILE     use a report written by `nsprobe run --json` instead of probing\n"
+		"  --kernel RELEASE  the report's entry to use (default: this host's, or the only one)\n"
+		"  --replay DIR      judge recorded probe output (tests/replay/<case>) instead of probing\n"
+		"  --kernels FILE    the knowledge base;  --probe-dir DIR  where the probes are\n"
+		"  --timeout S       per-probe timeout (default 10)\n"
+		"exit status: 0 nothing found will fail here, 1 a finding will fail here,\n"
+		"2 bad usage or input (not a file, not ELF, not Go, corrupt), 3 the host could not be probed.\n");
+}
+
+static int parse_args(int argc, char **argv, struct go_args *a)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'J' },     { "report", required_argument, NULL, 'r' },
+		{ "replay", required_argument, NULL, 'R' },   { "kernel", required_argument, NULL, 'k' },
+		{ "kernels", required_argument, NULL, 'K' },  { "probe-dir", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 't' },  { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout = 10;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'J': a->json_path = optarg; break;
+		case 'r': a->report = optarg; break;
+		case 'R': a->replay = optarg; break;
+		case 'k': a->kernel = optarg; break;
+		case 'K': a->kernels = optarg; break;
+		case 'P': a->probe_dir = optarg; break;
+		case 't':
+			a->timeout = strtod(optarg, &end);
+			if (*end || a->timeout <= 0 || a->timeout > 3600)
+				return fprintf(stderr, "nsprobe: go: --timeout '%s': not 0-3600 seconds\n", optarg), 2;
+			break;
+		case 'h': go_usage(stdout); return -1;
+		default: go_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || (a->report && a->replay)) {
+		fprintf(stderr, "nsprobe: go: %s\n", a->report && a->replay ? "--report and --replay exclude each other"
+			: "expected exactly one BINARY (see nsprobe go --help)");
+		return 2;
+	}
+	a->binary = argv[optind];
+	return 0;
+}
+
+/* kernels[--kernel], else this host's release, else the only entry. */
+static json_t *entry_from_report(const struct go_args *a, char *release, size_t len, struct nerr *err)
+{
+	json_t *doc = NULL, *kernels, *e = NULL;
+	struct utsname u;
+	const char *want = a->kernel;
+
+	if (report_load(a->report, &doc, err))
+		return NULL;
+	kernels = json_object_get(doc, "kernels");
+	if (!want && !uname(&u) && json_object_get(kernels, u.release))
+		want = u.release;
+	if (!want && json_object_size(kernels) == 1)
+		want = json_object_iter_key(json_object_iter(kernels));
+	if (want)
+		e = json_object_get(kernels, want);
+	if (!e) {
+		nerr_set(err, 0, "%s: %s (choose one with --kernel)", a->report,
+			 want ? "no such kernel in the report" : "the report has several kernels");
+		json_decref(doc);
+		return NULL;
+	}
+	snprintf(release, len, "%s", want);
+	json_incref(e);
+	json_decref(doc);
+	return e;
+}
+
+static json_t *entry_from_probes(const struct go_args *a, char *release, size_t len, struct nerr *err)
+{
+	char kpath[4096], pdir[4096];
+	struct kb *kb = NULL;
+	json_t *probes, *entry = NULL, *env = NULL;
+	struct userns_mode m;
+	struct utsname u;
+
+	if (find_kernels_json(a->kernels, kpath, sizeof(kpath)))
+		return nerr_set(err, 0, "kernels.json not found (use --kernels FILE)"), NULL;
+	if (kb_load(kpath, &kb, err))
+		return NULL;
+	if (a->replay) {
+		probes = replay_load(a->replay, release, len, err);
+	} else {
+		struct run_opts o = { .names = go_probes, .timeout_s = a->timeout, .jobs = 1,
+				      .catalogue = kb_probes(kb) };
+		if (find_probe_dir(a->probe_dir, pdir, sizeof(pdir))) {
+			kb_free(kb);
+			return nerr_set(err, 0, "probe directory not found (use --probe-dir DIR)"), NULL;
+		}
+		userns_decide(&m);
+		env = environment_facts();
+		if (env)
+			userns_annotate(env, &m);
+		o.probe_dir = pdir;
+		o.mode = m.mode;
+		uname(&u);
+		snprintf(release, len, "%s", u.release);
+		probes = run_probes(&o, err);
+	}
+	if (probes)
+		entry = report_entry_new(a->replay ? "replay" : "live", release,
+					 a->replay ? json_null() : host_facts(),
+					 env ? env : json_null(), probes, kb, err);
+	else
+		json_decref(env);
+	kb_free(kb);
+	return entry;
+}
+
+/* The human summary: what was found, then one paragraph per finding. */
+static void print_human(const json_t *d)
+{
+	json_t *v, *f;
+	size_t i;
+	const char *ver = json_string_value(json_object_get(d, "go_version"));
+	const char *mod = json_string_value(json_object_get(d, "main_module"));
+
+	printf("%s: Go %s%s%s%s\n", json_string_value(json_object_get(d, "binary")),
+	       ver ? ver : "(version unknown: no build info)", mod ? ", module " : "", mod ? mod : "",
+	       json_is_true(json_object_get(d, "stripped")) ? ", stripped" : "");
+	printf("namespace calls:");
+	json_array_foreach(json_object_get(d, "calls"), i, v)
+		printf("%s %s", i ? "," : "", json_string_value(v));
+	printf("%s\n", json_array_size(json_object_get(d, "calls")) ? "" : " none");
+	v = json_object_get(d, "cgo_constructor");
+	printf("C code before the Go runtime: %s%s%s%s\n", json_is_null(v) ? "cannot tell" : json_is_true(v) ? "yes" : "no",
+	       json_string_value(json_object_get(d, "constructors")) ? " (" : "",
+	       json_string_value(json_object_get(d, "constructors")) ?: "",
+	       json_string_value(json_object_get(d, "constructors")) ? ")" : "");
+	json_array_foreach(json_object_get(d, "findings"), i, f) {
+		json_t *w = json_object_get(f, "will_fail");
+		printf("\n%s: %s [%s on %s]\n  %s\n  fix: %s\n", json_string_value(json_object_get(f, "call")),
+		       json_is_true(w) ? "WILL FAIL here" : json_is_false(w) ? "works here" : "may fail here",
+		       json_string_value(json_object_get(f, "behaviour")),
+		       json_string_value(json_object_get(d, "kernel")) ?: "this kernel",
+		       json_string_value(json_object_get(f, "why")), json_string_value(json_object_get(f, "fix")));
+	}
+	if (!json_array_size(json_object_get(d, "findings")))
+		printf("\nnothing in this binary meets a PID-namespace rule of this kernel\n");
+}
+
+static bool needs_host(const struct goelf *g)
+{
+	return g->found[GOCALL_SYSCALL_UNSHARE] || g->found[GOCALL_UNIX_UNSHARE] ||
+	       g->found[GOCALL_SYSCALL_SETNS] || g->found[GOCALL_UNIX_SETNS] || g->found[GOCALL_RAW_SYSCALL];
+}
 
 int cmd_go(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "nsprobe: 'go' is not built yet\n");
-	return 2;
+	struct go_args a;
+	struct goelf g;
+	struct nerr err = { 0 };
+	char release[256] = "";
+	json_t *entry = NULL, *d;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (goelf_inspect(a.binary, &g, &err)) {
+		nerr_prefix(&err, "go");
+		nerr_print(&err);
+		return 2;
+	}
+	/* A binary without namespace calls needs no probing: nothing to compare. */
+	if (a.report || a.replay || needs_host(&g)) {
+		entry = a.report ? entry_from_report(&a, release, sizeof(release), &err)
+				 : entry_from_probes(&a, release, sizeof(release), &err);
+		if (!entry) {
+			nerr_prefix(&err, "go: %s", a.report ? "reading the report" : a.replay ? "replay" : "probing this host");
+			nerr_print(&err);
+			return a.report || a.replay ? 2 : 3;
+		}
+	}
+	d = godiag(&g, a.binary, entry, release, &err);
+	json_decref(entry);
+	if (!d || (a.json_path && report_write(d, a.json_path, &err))) {
+		nerr_prefix(&err, "go");
+		nerr_print(&err);
+		json_decref(d);
+		return 2;
+	}
+	if (!a.json_path)
+		print_human(d);
+	rc = godiag_exit_status(d);
+	json_decref(d);
+	return rc;
 }

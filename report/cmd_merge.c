@@ -1,12 +1,300 @@
-/* cmd_merge.c - placeholder until `nsprobe merge` is built; replaced by its implementation. */
+/* cmd_merge.c - `nsprobe merge FILE...`: many reports (from many hosts, replays
+ * or qemu guests) into one matrix, kernels x behaviours.  Output as a merged
+ * JSON report, a Markdown table, or a self-contained HTML page (no scripts, no
+ * external resources).  Entries keep their keys; a release seen twice keeps
+ * both ("<release>#2"), so nothing a host measured is dropped.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <unistd.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "checks/nerr.h"
 #include "report/commands.h"
+#include "report/report.h"
+
+enum merge_format { MERGE_JSON, MERGE_MARKDOWN, MERGE_HTML };
+
+static void merge_usage(FILE *out)
+{
+	fprintf(out, "usage: nsprobe merge [--format json|markdown|html] [-o FILE] REPORT...\n\n"
+		     "Merge nsprobe reports into one matrix of kernels and behaviours.\n"
+		     "  --format F   json (a merged report, the default), markdown, html\n"
+		     "  -o FILE      write there (atomically for json) instead of stdout\n"
+		     "exit status: 0 merged, 2 bad usage or an unreadable/invalid report.\n");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted keys of an object (new array of borrowed strings; free() it). */
+static const char **sorted_keys(const json_t *obj, size_t *n)
+{
+	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)obj, k, v)
+		keys[i++] = k;
+	qsort(keys, i, sizeof(*keys), cmp_str);
+	*n = i;
+	return keys;
+}
+
+/* Every behaviour id any entry has, as an object used as a set (new). */
+static json_t *behaviour_set(const json_t *kernels)
+{
+	json_t *set = json_object(), *entry, *b;
+	const char *release, *id;
+
+	json_object_foreach((json_t *)kernels, release, entry)
+		json_object_foreach(json_object_get(entry, "behaviours"), id, b)
+			json_object_set_new(set, id, json_object_get(b, "severity") ?
+					    json_incref(json_object_get(b, "severity")) : json_null());
+	return set;
+}
+
+static const char *cell(const json_t *entry, const char *id)
+{
+	const json_t *b = json_object_get(json_object_get(entry, "behaviours"), id);
+	const char *s = json_string_value(json_object_get(b, "status"));
+
+	return s ? s : "-";
+}
+
+/* A short mark for a status; an agrees_with_release=false gets a '!' (backport). */
+static void cell_text(const json_t *entry, const char *id, char *buf, size_t len)
+{
+	const json_t *b = json_object_get(json_object_get(entry, "behaviours"), id);
+	const char *st = cell(entry, id);
+
+	snprintf(buf, len, "%s%s", st, json_is_false(json_object_get(b, "agrees_with_release")) ? " !" : "");
+}
+
+static void html_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+/* Markdown cells may not contain '|' or newlines. */
+static void md_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : (char[2]){ *s, 0 }, out);
+}
+
+static void write_markdown(FILE *out, const json_t *kernels, const char **rel, size_t nrel,
+			   const char **ids, size_t nids)
+{
+	char buf[64];
+
+	fputs("| kernel | source | verdict |", out);
+	for (size_t j = 0; j < nids; j++)
+		fprintf(out, " %s |", ids[j]);
+	fputs("\n|---|---|---|", out);
+	for (size_t j = 0; j < nids; j++)
+		fputs("---|", out);
+	fputc('\n', out);
+	for (size_t i = 0; i < nrel; i++) {
+		const json_t *e = json_object_get(kernels, rel[i]);
+		fputs("| ", out);
+		md_escape(out, rel[i]);
+		fprintf(out, " | %s | %s |", json_string_value(json_object_get(e, "source")) ?: "live",
+			json_string_value(json_object_get(e, "verdict")) ?: "-");
+		for (size_t j = 0; j < nids; j++) {
+			cell_text(e, ids[j], buf, sizeof(buf));
+			fprintf(out, " %s |", buf);
+		}
+		fputc('\n', out);
+	}
+	fputs("\n`!`: the kernel disagrees with what its release number predicts (a backport or distro patch).\n", out);
+}
+
+static void write_html(FILE *out, const json_t *kernels, const char **rel, size_t nrel,
+		       const char **ids, size_t nids)
+{
+	char buf[64];
+
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nsprobe matrix</title>\n"
+	      "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
+	      "td,th{border:1px solid #999;padding:4px 8px}"
+	      ".affected{background:#f4b4b4}.not-affected{background:#b8e0b8}"
+	      ".untestable{background:#eee}</style></head><body>\n"
+	      "<h1>nsprobe: PID-namespace behaviour by kernel</h1>\n<table>\n<tr><th>kernel</th>"
+	      "<th>source</th><th>verdict</th>", out);
+	for (size_t j = 0; j < nids; j++) {
+		fputs("<th>", out);
+		html_escape(out, ids[j]);
+		fputs("</th>", out);
+	}
+	fputs("</tr>\n", out);
+	for (size_t i = 0; i < nrel; i++) {
+		const json_t *e = json_object_get(kernels, rel[i]);
+		fputs("<tr><td>", out);
+		html_escape(out, rel[i]);
+		fputs("</td><td>", out);
+		html_escape(out, json_string_value(json_object_get(e, "source")) ?: "live");
+		fputs("</td><td>", out);
+		html_escape(out, json_string_value(json_object_get(e, "verdict")) ?: "-");
+		fputs("</td>", out);
+		for (size_t j = 0; j < nids; j++) {
+			cell_text(e, ids[j], buf, sizeof(buf));
+			fputs("<td class=\"", out);
+			html_escape(out, cell(e, ids[j]));
+			fputs("\">", out);
+			html_escape(out, buf);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n<p>!: the kernel disagrees with what its release number predicts "
+	      "(a backport or distro patch).</p>\n</body></html>\n", out);
+}
+
+/* Load every file and add its entries to one report (new), or NULL. */
+static json_t *merge_files(char **files, int n, struct nerr *err)
+{
+	json_t *merged = report_new();
+
+	for (int i = 0; i < n; i++) {
+		json_t *r = NULL, *entry;
+		const char *release;
+
+		if (report_load(files[i], &r, err) < 0) {
+			json_decref(merged);
+			return NULL;
+		}
+		json_object_foreach(json_object_get(r, "kernels"), release, entry) {
+			if (report_add_entry(merged, release, json_incref(entry), err) < 0) {
+				nerr_prefix(err, "%s", files[i]);
+				json_decref(r);
+				json_decref(merged);
+				return NULL;
+			}
+		}
+		json_decref(r);
+	}
+	return merged;
+}
+
+/* Markdown or HTML to path ("-" or NULL: stdout); a file is written to a temp
+ * name in its directory and renamed, so an existing one is never half-written. */
+static int write_matrix(const json_t *merged, enum merge_format fmt, const char *path, struct nerr *err)
+{
+	const json_t *kernels = json_object_get(merged, "kernels");
+	json_t *set = behaviour_set(kernels);
+	size_t nrel = 0, nids = 0;
+	const char **rel = sorted_keys(kernels, &nrel), **ids = sorted_keys(set, &nids);
+	bool to_file = path && strcmp(path, "-");
+	char tmp[4096] = "";
+	FILE *out = stdout;
+	int rc = 0, fd;
+
+	if (to_file) {
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+		fd = mkstemp(tmp);
+		if (fd < 0 || !(out = fdopen(fd, "w"))) {
+			rc = nerr_errno(err, errno, "cannot write %s", path);
+			if (fd >= 0)
+				close(fd);
+			out = NULL;
+		}
+	}
+	if (rc == 0 && rel && ids) {
+		if (fmt == MERGE_MARKDOWN)
+			write_markdown(out, kernels, rel, nrel, ids, nids);
+		else
+			write_html(out, kernels, rel, nrel, ids, nids);
+		if (fflush(out) != 0 || ferror(out) || (to_file && fsync(fileno(out)) < 0))
+			rc = nerr_errno(err, errno, "write error on %s", to_file ? tmp : "stdout");
+	}
+	if (out && out != stdout && fclose(out) != 0 && rc == 0)
+		rc = nerr_errno(err, errno, "write error on %s", tmp);
+	if (to_file && rc == 0 && rename(tmp, path) < 0)
+		rc = nerr_errno(err, errno, "cannot rename %s to %s", tmp, path);
+	if (to_file && rc < 0 && tmp[0])
+		unlink(tmp);
+	free(rel);
+	free(ids);
+	json_decref(set);
+	return rc;
+}
 
 int cmd_merge(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "nsprobe: 'merge' is not built yet\n");
-	return 2;
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum merge_format fmt = MERGE_JSON;
+	const char *path = "-";
+	struct nerr err = { 0 };
+	json_t *merged;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				fmt = MERGE_JSON;
+			else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+				fmt = MERGE_MARKDOWN;
+			else if (!strcmp(optarg, "html"))
+				fmt = MERGE_HTML;
+			else {
+				fprintf(stderr, "nsprobe merge: unknown format '%s' (json, markdown, html)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			path = optarg;
+			break;
+		case 'h':
+			merge_usage(stdout);
+			return 0;
+		default:
+			merge_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "nsprobe merge: no report given\n");
+		merge_usage(stderr);
+		return 2;
+	}
+	merged = merge_files(argv + optind, argc - optind, &err);
+	if (!merged) {
+		nerr_prefix(&err, "merge");
+		nerr_print(&err);
+		return 2;
+	}
+	if (fmt == MERGE_JSON)
+		rc = report_write(merged, path, &err);
+	else
+		rc = write_matrix(merged, fmt, path, &err);
+	json_decref(merged);
+	if (rc < 0) {
+		nerr_prefix(&err, "merge");
+		nerr_print(&err);
+		return 2;
+	}
+	return 0;
 }

@@ -1,12 +1,283 @@
-/* cmd_qualify.c - placeholder until `nsprobe qualify` is built; replaced by its implementation. */
+/* cmd_qualify.c - `nsprobe qualify IMAGE...`: boot each kernel image under qemu
+ * with nsprobe's static probes as the initramfs, read their answers off the
+ * serial console and judge them exactly as a live run is judged, so that a
+ * kernel can be qualified before it is deployed.  Images boot in parallel (-j);
+ * one image's failure (not a kernel, panic, timeout) never stops the others and
+ * becomes an "untestable" entry with a one-line reason.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "checks/judge.h"
+#include "checks/kb.h"
 #include "report/commands.h"
+#include "report/initramfs.h"
+#include "report/paths.h"
+#include "report/qemu.h"
+#include "report/qualify.h"
+#include "report/report.h"
+
+static void qualify_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: nsprobe qualify [OPTIONS] IMAGE[::ARGS]...\n\n"
+		"Boot each x86_64 kernel image (bzImage/vmlinuz) under qemu with nsprobe's probes\n"
+		"as its initramfs, and report what that kernel does, keyed by the release the\n"
+		"guest reports.  ARGS after '::' are extra kernel arguments for that image only.\n\n"
+		"  --json FILE|-     write the report (nsprobe/report/1) to FILE, or stdout\n"
+		"  --timeout S       seconds per image, boot included (default %d)\n"
+		"  -j N              images booted at once (default 1)\n"
+		"  --append ARGS     extra kernel arguments for every image\n"
+		"  --accel A         kvm, tcg or auto (default): KVM when /dev/kvm works and the\n"
+		"                    guest makes progress, else TCG (the entry says which ran)\n"
+		"  --kernels FILE    the knowledge base (default: kernels.json next to nsprobe)\n"
+		"  --write-initramfs FILE  write the guest payload (uncompressed cpio) and exit\n"
+		"  --save-console DIR  keep each guest's serial transcript as DIR/N-IMAGE.console\n"
+		"  -v, --verbose     phase lines (booting, probe 3/8) on stderr\n"
+		"  -h, --help        this text\n\n"
+		"Needs qemu-system-x86_64 (Debian package qemu-system-x86).\n"
+		"exit status: 0 every image qualified and no problem behaviour affected, 1 a problem\n"
+		"behaviour is affected on some image, 2 bad usage, 3 an image could not be qualified\n"
+		"(not a kernel, did not boot, timed out) or a problem behaviour was untestable.\n",
+		QUALIFY_DEFAULT_TIMEOUT);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nsprobe: qualify: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(nsprobe qualify --help for usage)\n");
+	return -1;
+}
+
+static int parse_accel(const char *s, struct qualify_opts *q)
+{
+	if (strcmp(s, "kvm") && strcmp(s, "tcg") && strcmp(s, "auto"))
+		return usage_error("--accel '%s': expected kvm, tcg or auto", s);
+	q->accel = s;
+	return 0;
+}
+
+/* 0: go on; 1: --help printed; -1: usage error (printed). */
+static int parse_args(int argc, char **argv, struct qualify_opts *q)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'J' },     { "timeout", required_argument, NULL, 'T' },
+		{ "append", required_argument, NULL, 'A' },   { "accel", required_argument, NULL, 'a' },
+		{ "kernels", required_argument, NULL, 'K' },  { "verbose", no_argument, NULL, 'v' },
+		{ "write-initramfs", required_argument, NULL, 'W' },
+		{ "save-console", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":j:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J': q->json = optarg; break;
+		case 'A': q->append = optarg; break;
+		case 'K': q->kernels = optarg; break;
+		case 'W': q->write_initramfs = optarg; break;
+		case 'S': q->save_console = optarg; break;
+		case 'v': q->verbose = 1; break;
+		case 'h': qualify_usage(stdout); return 1;
+		case 'a': if (parse_accel(optarg, q) < 0) return -1; break;
+		case 'T':
+			q->timeout_s = strtod(optarg, &end);
+			if (*end || end == optarg || !(q->timeout_s >= 1 && q->timeout_s <= 86400))
+				return usage_error("--timeout '%s': expected seconds from 1 to 86400", optarg);
+			break;
+		case 'j':
+			q->jobs = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || q->jobs < 1 || q->jobs > 64)
+				return usage_error("-j '%s': expected a whole number from 1 to 64", optarg);
+			break;
+		case ':': return usage_error("%s needs an argument", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	q->images = argv + optind;
+	q->nimages = argc - optind;
+	if (!q->nimages && !q->write_initramfs)
+		return usage_error("%s", "no kernel image given");
+	return 0;
+}
+
+/* Where the musl-built guest payload lives: $NSPROBE_MUSL_DIR, next to the
+ * executable (build/nsprobe -> build/musl), or the installed LIBEXECDIR/musl. */
+static int find_musl_dir(char *buf, size_t len, struct nerr *err)
+{
+	const char *env = getenv("NSPROBE_MUSL_DIR");
+	char exe[4096], cand[4200];
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	if (exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(cand, sizeof(cand), "%s/musl/nsprobe-init", exe);
+		if (access(cand, R_OK) == 0) {
+			snprintf(buf, len, "%s/musl", exe);
+			return 0;
+		}
+	}
+	snprintf(cand, sizeof(cand), "%s/musl/nsprobe-init", NSPROBE_LIBEXECDIR);
+	if (access(cand, R_OK) == 0) {
+		snprintf(buf, len, "%s/musl", NSPROBE_LIBEXECDIR);
+		return 0;
+	}
+	return nerr_set(err, ENOENT, "the guest payload (musl/nsprobe-init) is not built: run `make musl` "
+			"(needs the Debian package musl-tools), or set NSPROBE_MUSL_DIR");
+}
+
+/* Boot every image, up to q->jobs at once; results land in the jobs array. */
+struct pool {
+	struct qualify_job *jobs;
+	int n, next;
+	pthread_mutex_t lock;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		int i = p->next < p->n ? p->next++ : -1;
+		pthread_mutex_unlock(&p->lock);
+		if (i < 0)
+			return NULL;
+		qualify_boot_one(&p->jobs[i]);
+	}
+}
+
+static void run_pool(struct qualify_job *jobs, int n, int nthreads)
+{
+	struct pool p = { jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t t[64];
+	int started = 0;
+
+	if (nthreads > n)
+		nthreads = n;
+	for (int i = 0; i < nthreads; i++)
+		if (pthread_create(&t[started], NULL, worker, &p) == 0)
+			started++;
+	if (!started)
+		worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* Build the payload once; -1 with err. */
+static int prepare(const struct qualify_opts *q, char *dir, size_t dlen, char *initrd,
+		   size_t ilen, struct nerr *err)
+{
+	char musl[4096];
+
+	if (find_musl_dir(musl, sizeof(musl), err) < 0)
+		return -1;
+	if (q->write_initramfs)
+		return initramfs_build_payload(musl, qualify_probe_names, q->write_initramfs, err);
+	snprintf(dir, dlen, "%s/nsprobe-qualify.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return nerr_errno(err, errno, "temporary directory %s", dir);
+	snprintf(initrd, ilen, "%s/initramfs.cpio", dir);
+	if (initramfs_build_payload(musl, qualify_probe_names, initrd, err) < 0) {
+		rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *initrd)
+{
+	struct qualify_job *jobs = calloc((size_t)q->nimages, sizeof(*jobs));
+	struct nerr err = { 0 };
+	json_t *report = report_new();
+	int status = 0;
+
+	if (!jobs || !report) {
+		free(jobs);
+		json_decref(report);
+		fprintf(stderr, "nsprobe: qualify: out of memory\n");
+		return 3;
+	}
+	for (int i = 0; i < q->nimages; i++)
+		qualify_job_init(&jobs[i], q, i, initrd);
+	run_pool(jobs, q->nimages, q->jobs);
+	for (int i = 0; i < q->nimages && status >= 0; i++) {
+		int s = qualify_add_entry(report, &jobs[i], kb, &err);
+		if (s < 0) {
+			nerr_prefix(&err, "qualify %s", jobs[i].image);
+			nerr_print(&err);
+			status = -1;
+			break;
+		}
+		status = s == 1 || status == 1 ? 1 : s > status ? s : status;
+		if (!q->json || strcmp(q->json, "-"))
+			qualify_print_summary(stdout, &jobs[i]);
+	}
+	if (status >= 0 && q->json && report_write(report, q->json, &err) < 0) {
+		nerr_print(&err);
+		status = -1;
+	}
+	for (int i = 0; i < q->nimages; i++)
+		qualify_job_free(&jobs[i]);
+	free(jobs);
+	json_decref(report);
+	return status < 0 ? 3 : status;
+}
 
 int cmd_qualify(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "nsprobe: 'qualify' is not built yet\n");
-	return 2;
+	struct qualify_opts q = { .timeout_s = QUALIFY_DEFAULT_TIMEOUT, .jobs = 1, .accel = "auto" };
+	char kpath[4096], dir[4096] = "", initrd[4200] = "";
+	struct nerr err = { 0 };
+	struct kb *kb = NULL;
+	int r = parse_args(argc, argv, &q);
+
+	if (r)
+		return r > 0 ? 0 : 2;
+	q.progress = q.verbose || isatty(2);
+	if (!q.write_initramfs) {
+		if (find_kernels_json(q.kernels, kpath, sizeof(kpath)) < 0) {
+			fprintf(stderr, "nsprobe: qualify: kernels.json not found%s%s\n",
+				q.kernels ? ": " : "", q.kernels ? q.kernels : "");
+			return 2;
+		}
+		if (kb_load(kpath, &kb, &err) < 0) {
+			nerr_print(&err);
+			return 2;
+		}
+		if (qemu_check(&err) < 0) {
+			nerr_print(&err);
+			kb_free(kb);
+			return 3;
+		}
+	}
+	if (prepare(&q, dir, sizeof(dir), initrd, sizeof(initrd), &err) < 0) {
+		nerr_prefix(&err, "qualify");
+		nerr_print(&err);
+		kb_free(kb);
+		return 3;
+	}
+	if (q.write_initramfs)
+		return 0;
+	r = qualify_all(&q, kb, initrd);
+	unlink(initrd);
+	rmdir(dir);
+	kb_free(kb);
+	return r;
 }

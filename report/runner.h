@@ -25,4 +25,9 @@ struct run_opts {
  * err set when nothing could be run at all. */
 json_t *run_probes(const struct run_opts *opts, struct nerr *err);
 
+/* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the last run_probes(), or
+ * 0.  run_probes then killed and reaped every probe and returned NULL; the
+ * caller exits 128+N (DESIGN.md). */
+int runner_stop_signal(void);
+
 #endif

@@ -1,0 +1,379 @@
+/* kb.c - load and validate kernels.json (docs/internals.md §3), and say what a
+ * release predicts.  The file is the tool's knowledge, edited by hand: duplicate
+ * keys, typos in probe keys and unparsable ranges are rejected at load with
+ * "FILE:LINE:COLUMN: message" or "FILE: behaviours.<id>.<field>: message",
+ * so that a bad edit fails loudly instead of silently changing verdicts.
+ */
+#include "checks/kb.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kb {
+	json_t *root;
+	char name[512];
+};
+
+#define KB_SCHEMA "nsprobe/kernels/1"
+
+static int is_one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(s, *set))
+			return 1;
+	return 0;
+}
+
+static const char *const expects[] = { "affected", "not-affected", "unknown", "untestable", NULL };
+
+/* "probe.key" names a probe of the catalogue and one of its keys. */
+static int check_probe_key(const struct kb *kb, const char *pk, const char *where, struct nerr *err)
+{
+	const char *dot = strchr(pk, '.');
+	char probe[128];
+	json_t *p;
+
+	if (!dot || dot == pk || (size_t)(dot - pk) >= sizeof(probe))
+		return nerr_set(err, EINVAL, "%s: %s: '%s' is not PROBE.KEY", kb->name, where, pk);
+	memcpy(probe, pk, (size_t)(dot - pk));
+	probe[dot - pk] = '\0';
+	p = json_object_get(kb_probes(kb), probe);
+	if (!p)
+		return nerr_set(err, EINVAL, "%s: %s: unknown probe '%s'", kb->name, where, probe);
+	if (!json_object_get(json_object_get(p, "keys"), dot + 1))
+		return nerr_set(err, EINVAL, "%s: %s: probe '%s' has no key '%s' in probes.%s.keys",
+				kb->name, where, probe, dot + 1, probe);
+	return 0;
+}
+
+static int check_probe(const struct kb *kb, const char *name, json_t *p, struct nerr *err)
+{
+	json_error_t je;
+	json_t *keys, *v;
+	const char *summary, *notes = NULL, *k;
+	int conc;
+
+	if (json_unpack_ex(p, &je, JSON_STRICT, "{s:s, s:o, s:b, s?:s}", "summary", &summary,
+			   "keys", &keys, "concurrent", &conc, "notes", &notes) < 0)
+		return nerr_set(err, EINVAL, "%s: probes.%s: %s", kb->name, name, je.text);
+	if (!json_is_object(keys) || json_object_size(keys) == 0)
+		return nerr_set(err, EINVAL, "%s: probes.%s.keys: expected a non-empty object", kb->name, name);
+	json_object_foreach(keys, k, v)
+		if (!json_is_string(v))
+			return nerr_set(err, EINVAL, "%s: probes.%s.keys.%s: expected a string", kb->name, name, k);
+	return 0;
+}
+
+/* {"probe.key": "VALUE", ...} */
+static int check_values(const struct kb *kb, json_t *values, const char *where, struct nerr *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!values)
+		return 0;
+	if (!json_is_object(values))
+		return nerr_set(err, EINVAL, "%s: %s: expected an object", kb->name, where);
+	json_object_foreach(values, k, v) {
+		if (!json_is_string(v))
+			return nerr_set(err, EINVAL, "%s: %s.%s: expected a string", kb->name, where, k);
+		if (check_probe_key(kb, k, where, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A list of rules: [{"probe.key": ["VALUE", ...], ...}, ...] */
+static int check_rules(const struct kb *kb, json_t *rules, const char *where, struct nerr *err)
+{
+	size_t i, j;
+	json_t *rule, *vals, *v;
+	const char *k;
+
+	if (!rules)
+		return 0;
+	if (!json_is_array(rules))
+		return nerr_set(err, EINVAL, "%s: %s: expected an array of rules", kb->name, where);
+	json_array_foreach(rules, i, rule) {
+		if (!json_is_object(rule) || json_object_size(rule) == 0)
+			return nerr_set(err, EINVAL, "%s: %s[%zu]: expected a non-empty object", kb->name, where, i);
+		json_object_foreach(rule, k, vals) {
+			if (check_probe_key(kb, k, where, err) < 0)
+				return -1;
+			if (!json_is_array(vals) || json_array_size(vals) == 0)
+				return nerr_set(err, EINVAL, "%s: %s[%zu].%s: expected a non-empty array of strings",
+						kb->name, where, i, k);
+			json_array_foreach(vals, j, v)
+				if (!json_is_string(v))
+					return nerr_set(err, EINVAL, "%s: %s[%zu].%s: expected strings",
+							kb->name, where, i, k);
+		}
+	}
+	return 0;
+}
+
+static int check_judge(const struct kb *kb, const char *id, json_t *judge, struct nerr *err)
+{
+	json_error_t je;
+	json_t *aff = NULL, *naff = NULL, *na = NULL, *req = NULL, *ev = NULL, *v;
+	char where[256];
+	size_t i;
+
+	if (json_unpack_ex(judge, &je, JSON_STRICT, "{s:o, s:o, s?:o, s?:o, s?:o}", "affected", &aff,
+			   "not_affected", &naff, "not_applicable", &na, "requires_not_affected", &req,
+			   "evidence_keys", &ev) < 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.judge: %s", kb->name, id, je.text);
+	snprintf(where, sizeof(where), "behaviours.%s.judge.affected", id);
+	if (check_rules(kb, aff, where, err) < 0)
+		return -1;
+	snprintf(where, sizeof(where), "behaviours.%s.judge.not_affected", id);
+	if (check_rules(kb, naff, where, err) < 0)
+		return -1;
+	snprintf(where, sizeof(where), "behaviours.%s.judge.not_applicable", id);
+	if (check_rules(kb, na, where, err) < 0)
+		return -1;
+	if (req && !json_is_array(req))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.judge.requires_not_affected: expected an array",
+				kb->name, id);
+	json_array_foreach(req, i, v)
+		if (!json_is_string(v) || !kb_behaviour(kb, json_string_value(v)) ||
+		    !strcmp(json_string_value(v), id))
+			return nerr_set(err, EINVAL, "%s: behaviours.%s.judge.requires_not_affected[%zu]: "
+					"not another behaviour id", kb->name, id, i);
+	if (ev && !json_is_array(ev))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.judge.evidence_keys: expected an array", kb->name, id);
+	snprintf(where, sizeof(where), "behaviours.%s.judge.evidence_keys", id);
+	json_array_foreach(ev, i, v)
+		if (!json_is_string(v) || check_probe_key(kb, json_string_value(v), where, err) < 0)
+			return json_is_string(v) ? -1 : nerr_set(err, EINVAL, "%s: %s: expected strings", kb->name, where);
+	return 0;
+}
+
+/* One element of "releases" or "libc_releases". */
+static int check_range(const struct kb *kb, const char *id, const char *field, size_t i, json_t *r,
+		       struct nerr *err)
+{
+	json_error_t je;
+	const char *from, *until = NULL, *expect, *source, *notes = NULL, *libc = NULL;
+	json_t *values = NULL;
+	struct kver a, b;
+	struct nerr e2;
+	char where[256];
+	int rc;
+
+	if (!strcmp(field, "libc_releases"))
+		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s:s, s?:s, s:s, s?:o, s:s, s?:s}", "libc", &libc,
+				    "from", &from, "until", &until, "expect", &expect, "values", &values,
+				    "source", &source, "notes", &notes);
+	else
+		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s?:s, s:s, s?:o, s:s, s?:s}", "from", &from,
+				    "until", &until, "expect", &expect, "values", &values, "source", &source,
+				    "notes", &notes);
+	if (rc < 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu]: %s", kb->name, id, field, i, je.text);
+	if (kver_parse(from, &a, &e2) < 0 || (until && kver_parse(until, &b, &e2) < 0))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu]: %s", kb->name, id, field, i, e2.msg);
+	if (until && kver_cmp(&a, &b) >= 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu]: empty range %s..%s", kb->name, id,
+				field, i, from, until);
+	if (!is_one_of(expect, expects))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu].expect: '%s' is not affected, "
+				"not-affected, unknown or untestable", kb->name, id, field, i, expect);
+	snprintf(where, sizeof(where), "behaviours.%s.%s[%zu].values", id, field, i);
+	return check_values(kb, values, where, err);
+}
+
+static int check_ranges(const struct kb *kb, const char *id, json_t *beh, const char *field,
+			struct nerr *err)
+{
+	json_t *arr = json_object_get(beh, field), *r;
+	size_t i;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s: expected an array", kb->name, id, field);
+	json_array_foreach(arr, i, r)
+		if (check_range(kb, id, field, i, r, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int check_backport(const struct kb *kb, const char *id, size_t i, json_t *bp, struct nerr *err)
+{
+	json_error_t je;
+	const char *match, *expect, *source, *notes = NULL;
+	json_t *values = NULL;
+	json_int_t bfrom = -1, buntil = -1;
+	int verified;
+	regex_t re;
+	char where[256];
+
+	if (json_unpack_ex(bp, &je, JSON_STRICT, "{s:s, s?:I, s?:I, s:s, s?:o, s:s, s:b, s?:s}", "match", &match,
+			   "build_from", &bfrom, "build_until", &buntil, "expect", &expect, "values", &values,
+			   "source", &source, "verified", &verified, "notes", &notes) < 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu]: %s", kb->name, id, i, je.text);
+	if (regcomp(&re, match, REG_EXTENDED | REG_NOSUB) != 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu].match: bad regular expression '%s'",
+				kb->name, id, i, match);
+	regfree(&re);
+	if (!is_one_of(expect, expects))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu].expect: '%s' is not a known expectation",
+				kb->name, id, i, expect);
+	snprintf(where, sizeof(where), "behaviours.%s.backports[%zu].values", id, i);
+	return check_values(kb, values, where, err);
+}
+
+static int check_commit(const struct kb *kb, const char *id, size_t i, json_t *c, struct nerr *err)
+{
+	static const char *const roles[] = { "introduced", "fixed", "changed", NULL };
+	json_error_t je;
+	const char *cid, *title, *rel, *role, *notes = NULL, *project = NULL;
+	int verified;
+
+	if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:b, s?:s, s?:s}", "id", &cid, "title", &title,
+			   "first_release", &rel, "role", &role, "verified", &verified, "notes", &notes,
+			   "project", &project) < 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.commits[%zu]: %s", kb->name, id, i, je.text);
+	if (strlen(cid) < 7 || strspn(cid, "0123456789abcdef") != strlen(cid))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.commits[%zu].id: '%s' is not a commit id",
+				kb->name, id, i, cid);
+	if (!is_one_of(role, roles))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.commits[%zu].role: '%s' is not introduced, fixed or "
+				"changed", kb->name, id, i, role);
+	return 0;
+}
+
+static int check_lists(const struct kb *kb, const char *id, json_t *bps, json_t *commits, json_t *symptoms,
+		       struct nerr *err)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(bps) || !json_is_array(commits) || !json_is_array(symptoms))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s: backports, commits and symptoms must be arrays",
+				kb->name, id);
+	json_array_foreach(bps, i, v)
+		if (check_backport(kb, id, i, v, err) < 0)
+			return -1;
+	json_array_foreach(commits, i, v)
+		if (check_commit(kb, id, i, v, err) < 0)
+			return -1;
+	json_array_foreach(symptoms, i, v)
+		if (!json_is_string(v))
+			return nerr_set(err, EINVAL, "%s: behaviours.%s.symptoms[%zu]: expected a string", kb->name, id, i);
+	return 0;
+}
+
+static int check_behaviour(const struct kb *kb, const char *id, json_t *b, struct nerr *err)
+{
+	static const char *const severities[] = { "problem", "semantics", NULL };
+	json_error_t je;
+	const char *title, *sev, *summary, *advice, *notes = NULL;
+	json_t *judge, *rel, *librel = NULL, *bps = NULL, *commits, *symptoms;
+
+	if (json_unpack_ex(b, &je, JSON_STRICT, "{s:s, s:s, s:s, s:o, s:o, s?:o, s?:o, s:o, s:o, s:s, s?:s}",
+			   "title", &title, "severity", &sev, "summary", &summary, "judge", &judge,
+			   "releases", &rel, "libc_releases", &librel, "backports", &bps, "commits", &commits,
+			   "symptoms", &symptoms, "advice", &advice, "notes", &notes) < 0)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s: %s", kb->name, id, je.text);
+	if (!is_one_of(sev, severities))
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.severity: '%s' is not problem or semantics",
+				kb->name, id, sev);
+	if (check_judge(kb, id, judge, err) < 0 || check_ranges(kb, id, b, "releases", err) < 0 ||
+	    check_ranges(kb, id, b, "libc_releases", err) < 0)
+		return -1;
+	return check_lists(kb, id, bps ? bps : json_array(), commits, symptoms, err);
+}
+
+static int validate(const struct kb *kb, struct nerr *err)
+{
+	json_error_t je;
+	const char *schema, *id;
+	json_t *probes, *behs, *symptoms = NULL, *v;
+
+	if (json_unpack_ex(kb->root, &je, 0, "{s:s, s:o, s:o, s?:o}", "schema", &schema, "probes", &probes,
+			   "behaviours", &behs, "symptoms", &symptoms) < 0)
+		return nerr_set(err, EINVAL, "%s: %s", kb->name, je.text);
+	if (strcmp(schema, KB_SCHEMA))
+		return nerr_set(err, EINVAL, "%s: schema: '%s' is not %s", kb->name, schema, KB_SCHEMA);
+	if (!json_is_object(probes) || !json_is_object(behs) || (symptoms && !json_is_array(symptoms)))
+		return nerr_set(err, EINVAL, "%s: probes and behaviours must be objects, symptoms an array", kb->name);
+	json_object_foreach(probes, id, v)
+		if (check_probe(kb, id, v, err) < 0)
+			return -1;
+	json_object_foreach(behs, id, v)
+		if (check_behaviour(kb, id, v, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int finish_load(json_t *root, json_error_t *je, const char *name, struct kb **out, struct nerr *err)
+{
+	struct kb *kb;
+
+	*out = NULL;
+	if (!root)
+		return nerr_set(err, EINVAL, "%s:%d:%d: %s", name, je->line, je->column, je->text);
+	kb = calloc(1, sizeof(*kb));
+	if (!kb) {
+		json_decref(root);
+		return nerr_set(err, ENOMEM, "%s: out of memory", name);
+	}
+	kb->root = root;
+	snprintf(kb->name, sizeof(kb->name), "%s", name);
+	if (validate(kb, err) < 0) {
+		kb_free(kb);
+		return -1;
+	}
+	*out = kb;
+	return 0;
+}
+
+int kb_load(const char *path, struct kb **out, struct nerr *err)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+
+	if (!root && je.line < 0) /* could not open or read the file */
+		return *out = NULL, nerr_set(err, ENOENT, "%s: %s", path, je.text);
+	return finish_load(root, &je, path, out, err);
+}
+
+int kb_load_buffer(const char *buf, size_t len, const char *name, struct kb **out, struct nerr *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+
+	return finish_load(root, &je, name, out, err);
+}
+
+void kb_free(struct kb *kb)
+{
+	if (!kb)
+		return;
+	json_decref(kb->root);
+	free(kb);
+}
+
+json_t *kb_root(const struct kb *kb)
+{
+	return kb->root;
+}
+
+json_t *kb_behaviours(const struct kb *kb)
+{
+	return json_object_get(kb->root, "behaviours");
+}
+
+json_t *kb_behaviour(const struct kb *kb, const char *id)
+{
+	return json_object_get(kb_behaviours(kb), id);
+}
+
+json_t *kb_probes(const struct kb *kb)
+{
+	return json_object_get(kb->root, "probes");
+}

@@ -1,0 +1,333 @@
+/* thread_after_setns - after setns(CLONE_NEWPID), which clones still work?
+ *
+ * setns() into a PID namespace (3.8) moves only future children, like
+ * unshare(CLONE_NEWPID), so copy_process refuses a thread for the same reason
+ * (CLONE_VM in 3.8-3.11, CLONE_SIGHAND from 3.12, e79f525e99b0, CLONE_THREAD
+ * from 4.3, faf00da54404): pthread_create fails EINVAL.  3.12 also refused
+ * CLONE_PARENT there (40a0d32d1eaf, id unverified), which broke lxc-attach;
+ * 1f7f4dde5c94 (3.13) allowed it again, and with it clone(CLONE_NEWPID|
+ * CLONE_PARENT), which do_fork had refused since 3.8 even without any setns.
+ *
+ * The target namespace's init is a helper made by clone(CLONE_NEWPID) (2.6.24+)
+ * kept alive on a pipe.  Each key runs in a fresh process.  A CLONE_PARENT
+ * child belongs to its creator's parent, so those clones are made by a
+ * grandchild under a middle process that reaps everything: nothing escapes.
+ *
+ * Keys: thread (kernel answer to pthread_create's clone flags), pthread_create
+ * (the C library's answer; musl maps clone failures to EAGAIN),
+ * fork_then_thread, clone_parent, clone_parent_in_target_ns (yes/no), and
+ * newpid_parent (from a fresh child, no setns).
+ */
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* What pthread_create asks of the kernel (glibc and musl alike). */
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+		      CLONE_THREAD | CLONE_SYSVSEM)
+#define STACK_SIZE (64 * 1024)
+
+static pid_t helper;		/* init of the target namespace */
+static char helper_ns[64];	/* /proc/<helper>/ns/pid */
+
+/* A thread shares our memory: it touches only its own stack, then exits. */
+static int empty_task(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void *empty_thread(void *arg)
+{
+	return arg;
+}
+
+static char *new_stack(void)
+{
+	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (stack == MAP_FAILED)
+		die("mmap clone stack");
+	return stack + STACK_SIZE;
+}
+
+/* The kernel's answer to a thread creation, without the C library's mapping. */
+static int try_thread(void)
+{
+	return clone(empty_task, new_stack(), THREAD_FLAGS, NULL) < 0 ? errno : 0;
+}
+
+static int try_pthread(void)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, empty_thread, NULL);
+
+	if (err == 0)
+		pthread_join(t, NULL);
+	return err;
+}
+
+/* Enter the helper's namespace for our children: 0 or the errno. */
+static int enter_target(void)
+{
+	int fd = open(helper_ns, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (setns(fd, CLONE_NEWPID) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int try_fork_then_thread(void)
+{
+	int fds[2], err = 0;
+	pid_t pid;
+
+	sync_pipe(fds);
+	pid = probe_fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		close_fd(&fds[0]);
+		send_int(fds[1], try_thread());
+		_exit(0);
+	}
+	close_fd(&fds[1]);
+	if (recv_int(fds[0], &err) < 0)
+		die("forked child died before reporting");
+	wait_child(pid);
+	close_fd(&fds[0]);
+	return err;
+}
+
+/* In a fresh child: setns, then one measurement; sends (setns errno, result). */
+static void run_after_setns(int (*fn)(void), int out)
+{
+	int err = enter_target();
+
+	send_int(out, err);
+	send_int(out, err ? 0 : fn());
+	_exit(0);
+}
+
+/* Returns setns' errno; *result the measurement. */
+static int measure_after_setns(int (*fn)(void), int *result)
+{
+	int fds[2], err = 0;
+	pid_t pid;
+
+	sync_pipe(fds);
+	pid = probe_fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close_fd(&fds[0]);
+		run_after_setns(fn, fds[1]);
+	}
+	close_fd(&fds[1]);
+	if (recv_int(fds[0], &err) < 0 || recv_int(fds[0], result) < 0)
+		die("measuring child died before reporting");
+	wait_child(pid);
+	close_fd(&fds[0]);
+	return err;
+}
+
+/* --- CLONE_PARENT, from a grandchild under a middle process ------------------ */
+
+struct parent_result {
+	int setns_err;	/* 0, or why setns failed */
+	int clone_err;	/* 0, or clone's errno */
+	int in_target;	/* 1 the sibling is in the helper's namespace, 0 not, -1 unknown */
+};
+
+/* The CLONE_PARENT child: lives until the middle process closes `release`. */
+static int sibling(void *arg)
+{
+	int fd = *(int *)arg;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	recv_byte(fd, &c);
+	return 0;
+}
+
+/* The grandchild: optionally setns, then clone(flags|CLONE_PARENT); sends
+ * (setns errno, clone errno, sibling pid) to the middle process. */
+static void grandchild(bool do_setns, int flags, int release, int out)
+{
+	int err = do_setns ? enter_target() : 0;
+	pid_t pid = 0;
+
+	send_int(out, err);
+	if (!err) {
+		pid = clone(sibling, new_stack(), flags | CLONE_PARENT | SIGCHLD, &release);
+		err = pid < 0 ? errno : 0;
+	}
+	send_int(out, err);
+	send_int(out, pid < 0 ? 0 : pid);
+	_exit(0);
+}
+
+/* The middle process: parent of both the grandchild and its CLONE_PARENT
+ * sibling; waits for every child until ECHILD. */
+static void middle(bool do_setns, int flags, int out)
+{
+	int release[2], rep[2], sib = 0;
+	struct parent_result r = { 0, 0, -1 };
+	pid_t pid;
+
+	sync_pipe(release);
+	sync_pipe(rep);
+	pid = probe_fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close_fd(&release[1]);
+		close_fd(&rep[0]);
+		grandchild(do_setns, flags, release[0], rep[1]);
+	}
+	close_fd(&release[0]);
+	close_fd(&rep[1]);
+	if (recv_int(rep[0], &r.setns_err) < 0 || recv_int(rep[0], &r.clone_err) < 0 ||
+	    recv_int(rep[0], &sib) < 0)
+		die("grandchild died before reporting");
+	if (sib > 0)
+		r.in_target = same_pid_ns(sib, helper);
+	close_fd(&release[1]);	/* the sibling may go */
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+	send_int(out, r.setns_err);
+	send_int(out, r.clone_err);
+	send_int(out, r.in_target);
+	_exit(0);
+}
+
+static struct parent_result measure_clone_parent(bool do_setns, int flags)
+{
+	struct parent_result r;
+	int fds[2];
+	pid_t pid;
+
+	sync_pipe(fds);
+	pid = probe_fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close_fd(&fds[0]);
+		middle(do_setns, flags, fds[1]);
+	}
+	close_fd(&fds[1]);
+	if (recv_int(fds[0], &r.setns_err) < 0 || recv_int(fds[0], &r.clone_err) < 0 ||
+	    recv_int(fds[0], &r.in_target) < 0)
+		die("middle process died before reporting");
+	wait_child(pid);
+	close_fd(&fds[0]);
+	return r;
+}
+
+/* --- main -------------------------------------------------------------------- */
+
+/* The target namespace's init: lives until main closes the hold pipe. */
+static int hold_helper(void *arg)
+{
+	int *hold = arg;
+	char c;
+
+	close_fd(&hold[1]);	/* our copy, or we would never see EOF */
+	recv_byte(hold[0], &c);
+	return 0;
+}
+
+/* setns failed: EPERM ends the probe, anything else makes the key n/a. */
+static bool setns_failed(const char *key, int err)
+{
+	if (!err)
+		return false;
+	if (err == EPERM || err == EACCES) {
+		emit_result("setns", err);
+		not_applicable("setns(CLONE_NEWPID) failed with %s: no privilege to enter a PID namespace",
+			       errno_name(err));
+	}
+	emit_na(key, "setns(CLONE_NEWPID) failed with %s: kernel before 3.8 cannot enter a PID namespace",
+		errno_name(err));
+	return true;
+}
+
+static void measure_setns_keys(void)
+{
+	static const struct { const char *key; int (*fn)(void); } keys[] = {
+		{ "thread", try_thread },
+		{ "pthread_create", try_pthread },
+		{ "fork_then_thread", try_fork_then_thread },
+	};
+	struct parent_result r;
+	struct stat st;
+
+	if (stat(helper_ns, &st) < 0) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			emit_na(keys[i].key, "no /proc/PID/ns/pid: kernel before 3.8 (57e8391d3276)");
+		emit_na("clone_parent", "no /proc/PID/ns/pid: kernel before 3.8 (57e8391d3276)");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int result = 0, err = measure_after_setns(keys[i].fn, &result);
+
+		if (!setns_failed(keys[i].key, err))
+			emit_result(keys[i].key, result);
+	}
+	r = measure_clone_parent(true, 0);
+	if (setns_failed("clone_parent", r.setns_err))
+		return;
+	emit_result("clone_parent", r.clone_err);
+	if (!r.clone_err)
+		emit("clone_parent_in_target_ns", "%s", r.in_target == 1 ? "yes" :
+		     r.in_target == 0 ? "no" : "unknown");
+}
+
+int main(void)
+{
+	struct parent_result r;
+	int hold[2];
+
+	probe_init("thread_after_setns");
+	sync_pipe(hold);
+	helper = probe_clone(CLONE_NEWPID, hold_helper, hold);
+	if (helper < 0) {
+		int err = errno;
+
+		emit_result("clone_newpid", err);
+		if (err == EPERM || err == EACCES)
+			not_applicable("clone(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+				       errno_name(err));
+		if (err != EINVAL)
+			not_applicable("clone(CLONE_NEWPID) failed with %s", errno_name(err));
+		for (const char *const *k = (const char *const[]){ "thread", "pthread_create",
+				"fork_then_thread", "clone_parent", "newpid_parent", NULL }; *k; k++)
+			emit_na(*k, "clone(CLONE_NEWPID) fails EINVAL: no PID namespaces (CONFIG_PID_NS=n)");
+		return PROBE_EXIT_MEASURED;
+	}
+	close_fd(&hold[0]);
+	snprintf(helper_ns, sizeof(helper_ns), "/proc/%d/ns/pid", (int)helper);
+	measure_setns_keys();
+
+	r = measure_clone_parent(false, CLONE_NEWPID);
+	emit_result("newpid_parent", r.clone_err);
+
+	close_fd(&hold[1]);
+	wait_child(helper);
+	return PROBE_EXIT_MEASURED;
+}

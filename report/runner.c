@@ -1,0 +1,667 @@
+/* runner.c - run the probes isolated.  Each probe is exec'd in its own process
+ * group with stdout/stderr on CLOEXEC pipes and a CLOCK_MONOTONIC deadline; we
+ * wait with poll() on the pipes plus a SIGCHLD self-pipe (no pidfd: the driver
+ * runs on 3.2+).  On timeout the group is SIGKILLed and reaped (bounded); after
+ * each probe its group is killed to catch stragglers; before returning every
+ * descendant is killed and reaped until ECHILD.  A probe that breaks or hangs is
+ * recorded as such, and the others still run.
+ */
+#include "report/runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks/probeout.h"
+#include "report/userns.h"
+
+#ifndef PR_SET_CHILD_SUBREAPER
+#define PR_SET_CHILD_SUBREAPER 36
+#endif
+
+#define OUT_LIMIT (256 * 1024)  /* stdout kept per probe; more is dropped */
+#define ERR_LIMIT (16 * 1024)   /* probeout trims stderr to 4 KiB anyway */
+#define KILL_GRACE_S 5.0        /* bounded reap after SIGKILL (D state is possible) */
+#define DRAIN_GRACE_S 1.0       /* pipes held open by an escaped straggler */
+
+struct buf {
+	char *data;
+	size_t len, limit;
+};
+
+struct slot {
+	const char *name;
+	pid_t pid;           /* the probe, leader of its process group; 0 before start */
+	int fd[2];           /* stdout, stderr read ends; -1 at EOF */
+	struct buf out[2];
+	double start, deadline;
+	int status;
+	bool started, exited, timed_out, killed, finished, exclusive;
+	char why[300];       /* the driver's side of a failed start */
+	json_t *entry;
+};
+
+struct runner {
+	struct slot *slots;
+	size_t n, running, done;
+	const struct run_opts *opts;
+	struct pollfd *pfd;  /* 1 + 2n: the self-pipe, then each probe's two pipes */
+	struct slot **owner;
+	int *which;
+};
+
+static volatile sig_atomic_t stop_sig;
+static int self_pipe[2] = { -1, -1 };
+static int last_stop_sig;
+
+int runner_stop_signal(void)
+{
+	return last_stop_sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void wake(void)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (write(self_pipe[1], &c, 1) < 0) {
+		/* full pipe: a wake-up is already pending */
+	}
+	errno = saved;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	wake();
+}
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+	wake();
+}
+
+static void drain_self_pipe(void)
+{
+	char junk[64];
+
+	while (read(self_pipe[0], junk, sizeof(junk)) > 0)
+		;
+}
+
+/* Handlers are installed for the run only and restored after. */
+struct saved_sigs {
+	struct sigaction chld, intr, term, hup, pipe;
+};
+
+static int install_signals(struct saved_sigs *old, struct nerr *err)
+{
+	struct sigaction sa;
+
+	if (pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return nerr_errno(err, errno, "creating the SIGCHLD self-pipe");
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, &old->chld);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, &old->intr);
+	sigaction(SIGTERM, &sa, &old->term);
+	sigaction(SIGHUP, &sa, &old->hup);
+	/* a userns handshake write to a dead child must not kill the driver */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old->pipe);
+	return 0;
+}
+
+static void restore_signals(const struct saved_sigs *old)
+{
+	sigaction(SIGCHLD, &old->chld, NULL);
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+	sigaction(SIGHUP, &old->hup, NULL);
+	sigaction(SIGPIPE, &old->pipe, NULL);
+	close(self_pipe[0]);
+	close(self_pipe[1]);
+	self_pipe[0] = self_pipe[1] = -1;
+}
+
+/* The driver adopts orphans of its probes (PR_SET_CHILD_SUBREAPER, 3.4,
+ * ebec18a6d3aa) so that it can kill and reap them.  Before 3.4 we do not add a
+ * supervisor process: an orphan is re-parented to init, the probes' own
+ * PDEATHSIG(SIGKILL) covers most of them, and the kill of the probe's process
+ * group after it ends covers any that stayed in the group.  Decided: simpler,
+ * and it keeps one code path for the kernels that matter most. */
+static void become_subreaper(void)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		/* EINVAL before 3.4: see above */
+	}
+}
+
+/* The probe's watchdog fires a little before our deadline, so that a stuck
+ * probe can still say which step hung (probe.h: NSPROBE_PROBE_ALARM). */
+static void set_probe_alarm(double timeout_s)
+{
+	char v[32];
+
+	if (getenv("NSPROBE_PROBE_ALARM") || timeout_s < 2)
+		return;
+	snprintf(v, sizeof(v), "%d", (int)(timeout_s * 0.8));
+	setenv("NSPROBE_PROBE_ALARM", v, 1);
+}
+
+/* In the forked child: own group, pipes as stdout/stderr, optional user
+ * namespace, death signal, exec.  Never returns. */
+static void child_exec(const char *path, const char *name, int out_w, int err_w,
+		       struct userns_sync *us, pid_t parent, double timeout_s)
+{
+	sigset_t none;
+	int null_fd;
+
+	setpgid(0, 0);
+	if (dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
+		_exit(127);
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null_fd >= 0)
+		dup2(null_fd, STDIN_FILENO);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (us && userns_child(us) < 0) {
+		dprintf(STDERR_FILENO, "nsprobe: %s: entering a new user namespace: %s\n", name,
+			strerror(errno));
+		_exit(127);
+	}
+	/* after the user namespace: changing credentials clears the death signal */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(127);
+	set_probe_alarm(timeout_s);
+	execl(path, name, (char *)NULL);
+	dprintf(STDERR_FILENO, "nsprobe: exec %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static json_t *broken_entry(const char *reason)
+{
+	json_t *e = probe_entry_new("broken", json_object(), 0, -1, 0, NULL);
+
+	if (e)
+		json_object_set_new(e, "reason", json_string(reason));
+	return e;
+}
+
+static void finish_failed_launch(struct runner *r, struct slot *s, const char *why)
+{
+	s->entry = broken_entry(why);
+	s->started = s->finished = true;
+	r->done++;
+}
+
+/* Fork and exec one probe; on any failure the slot is finished as broken. */
+static void launch(struct runner *r, struct slot *s)
+{
+	char path[4096], why[512];
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct userns_sync us = { { -1, -1 }, { -1, -1 } }, *usp = NULL;
+	bool userns = r->opts->mode && !strcmp(r->opts->mode, "userns");
+	pid_t parent = getpid(), pid;
+
+	snprintf(path, sizeof(path), "%s/%s", r->opts->probe_dir, s->name);
+	if (access(path, X_OK) < 0) {
+		snprintf(why, sizeof(why), "probe not found or not executable: %s: %s", path,
+			 strerror(errno));
+		finish_failed_launch(r, s, why);
+		return;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (userns && userns_pipes(&us) < 0)) {
+		snprintf(why, sizeof(why), "creating pipes: %s", strerror(errno));
+		goto fail;
+	}
+	usp = userns ? &us : NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child_exec(path, s->name, out[1], errp[1], usp, parent, r->opts->timeout_s);
+	/* both sides set the group: no window where a kill(-pid) would miss */
+	setpgid(pid, pid);
+	s->pid = pid;
+	s->started = true;
+	s->start = now_s();
+	s->deadline = s->start + r->opts->timeout_s;
+	close(out[1]);
+	close(errp[1]);
+	s->fd[0] = out[0];
+	s->fd[1] = errp[0];
+	s->out[0].limit = OUT_LIMIT;
+	s->out[1].limit = ERR_LIMIT;
+	r->running++;
+	/* on failure the child exits 127 and explains on its stderr; we add our side */
+	if (usp && userns_parent(usp, pid, why, sizeof(why)) < 0)
+		snprintf(s->why, sizeof(s->why), "user namespace setup: %s", why);
+	return;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	userns_close(&us);
+	finish_failed_launch(r, s, why);
+}
+
+static void buf_append(struct buf *b, const char *p, size_t n)
+{
+	char *nd;
+
+	if (b->len + n > b->limit)
+		n = b->limit - b->len;
+	if (n == 0)
+		return;
+	nd = realloc(b->data, b->len + n + 1);
+	if (!nd)
+		return;
+	b->data = nd;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* Read what is there; EOF or an error closes that end. */
+static void read_pipe(struct slot *s, int i)
+{
+	char chunk[4096];
+	ssize_t n = read(s->fd[i], chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(s->fd[i]);
+		s->fd[i] = -1;
+		return;
+	}
+	buf_append(&s->out[i], chunk, (size_t)n);
+}
+
+static struct slot *slot_of(struct runner *r, pid_t pid)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->slots[i].pid == pid && !r->slots[i].exited && !r->slots[i].finished)
+			return &r->slots[i];
+	return NULL;
+}
+
+/* Reap whatever has ended.  WNOWAIT first: while the probe is an unreaped
+ * zombie its pid (and so its process group id) cannot be reused, so killing the
+ * group for stragglers cannot hit a stranger. */
+static void reap_ready(struct runner *r)
+{
+	for (;;) {
+		siginfo_t si;
+		struct slot *s;
+		int status;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		s = slot_of(r, si.si_pid);
+		if (s)
+			kill(-s->pid, SIGKILL);
+		while (waitpid(si.si_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (s) {
+			s->status = status;
+			s->exited = true;
+			s->killed = true;
+			s->deadline = now_s() + DRAIN_GRACE_S;
+		}
+	}
+}
+
+static void set_reason(json_t *e, const struct slot *s, const char *status, double secs)
+{
+	char why[512];
+	int st = s->status;
+
+	if (json_object_get(e, "reason"))
+		return;
+	if (s->why[0])
+		snprintf(why, sizeof(why), "%s", s->why);
+	else if (!strcmp(status, "timeout"))
+		snprintf(why, sizeof(why), "no end within %g s: its process group was killed", secs);
+	else if (WIFSIGNALED(st))
+		snprintf(why, sizeof(why), "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else if (strcmp(status, "broken"))
+		return;
+	else
+		snprintf(why, sizeof(why), "exited %d", WEXITSTATUS(st));
+	json_object_set_new(e, "reason", json_string(why));
+}
+
+/* Turn what the probe printed and how it ended into its report entry. */
+static void finish(struct runner *r, struct slot *s)
+{
+	long ms = (long)((now_s() - s->start) * 1000.0 + 0.5);
+	int st = s->status, code = -1, sig = 0;
+	const char *status;
+	json_t *fields;
+
+	for (int i = 0; i < 2; i++)
+		if (s->fd[i] >= 0) {
+			close(s->fd[i]);
+			s->fd[i] = -1;
+		}
+	if (s->timed_out) {
+		sig = SIGKILL;
+	} else if (s->exited) {
+		code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	}
+	status = probe_status_from_exit(code, sig, s->timed_out || !s->exited);
+	fields = probeout_parse(s->out[0].data ? s->out[0].data : "", s->out[0].len);
+	s->entry = probe_entry_new(status, fields ? fields : json_object(), ms, code, sig,
+				   s->out[1].data);
+	if (s->entry)
+		set_reason(s->entry, s, status, r->opts->timeout_s);
+	if (r->opts->progress)
+		fprintf(stderr, "nsprobe: [%zu/%zu] %s: %s (%ld ms)\n", r->done + 1, r->n, s->name,
+			status, ms);
+	s->finished = true;
+	r->running--;
+	r->done++;
+}
+
+/* Deadlines: a live probe past its time has its group killed, then gets
+ * KILL_GRACE_S to die; an ended probe gets DRAIN_GRACE_S for its pipes. */
+static void check_deadlines(struct runner *r, double now)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct slot *s = &r->slots[i];
+
+		if (!s->started || s->finished)
+			continue;
+		if (s->exited) {
+			if ((s->fd[0] < 0 && s->fd[1] < 0) || now >= s->deadline)
+				finish(r, s);
+		} else if (now >= s->deadline || stop_sig) {
+			if (!s->killed) {
+				kill(-s->pid, SIGKILL);
+				s->killed = s->timed_out = true;
+				s->deadline = now + KILL_GRACE_S;
+			} else if (now >= s->deadline) {
+				/* unkillable (D state): give up; the final reap retries */
+				finish(r, s);
+			}
+		}
+	}
+}
+
+/* Start what may start: in order; a non-concurrent probe runs alone. */
+static void launch_ready(struct runner *r)
+{
+	for (size_t i = 0; i < r->n && !stop_sig; i++) {
+		struct slot *s = &r->slots[i];
+		bool excl_running = false;
+
+		if (s->started)
+			continue;
+		for (size_t k = 0; k < r->n; k++)
+			if (r->slots[k].started && !r->slots[k].finished && r->slots[k].exclusive)
+				excl_running = true;
+		if (excl_running || (s->exclusive && r->running > 0) ||
+		    r->running >= (size_t)(r->opts->jobs > 0 ? r->opts->jobs : 1))
+			return;
+		launch(r, s);
+	}
+}
+
+static int poll_timeout_ms(const struct runner *r, double now)
+{
+	double next = -1;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct slot *s = &r->slots[i];
+
+		if (s->started && !s->finished && (next < 0 || s->deadline < next))
+			next = s->deadline;
+	}
+	if (next < 0)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) * 1000.0) + 1;
+}
+
+/* One round: poll the pipes and the self-pipe until something happens. */
+static void wait_round(struct runner *r)
+{
+	struct pollfd *pfd = r->pfd;
+	struct slot **owner = r->owner;
+	int *which = r->which;
+	nfds_t np = 1;
+
+	pfd[0].fd = self_pipe[0];
+	pfd[0].events = POLLIN;
+	for (size_t i = 0; i < r->n; i++)
+		for (int k = 0; k < 2; k++)
+			if (r->slots[i].started && !r->slots[i].finished && r->slots[i].fd[k] >= 0) {
+				pfd[np].fd = r->slots[i].fd[k];
+				pfd[np].events = POLLIN;
+				owner[np] = &r->slots[i];
+				which[np++] = k;
+			}
+	if (poll(pfd, np, poll_timeout_ms(r, now_s())) < 0)
+		return; /* EINTR: the next round looks again */
+	if (pfd[0].revents)
+		drain_self_pipe();
+	for (nfds_t i = 1; i < np; i++)
+		if (pfd[i].revents)
+			read_pipe(owner[i], which[i]);
+}
+
+/* Our children, from /proc/self/task/<tid>/children (3.5+, CONFIG_PROC_CHILDREN);
+ * without it, a scan of /proc for PPid == us.  Each gets SIGKILL. */
+static int kill_children_from_task_files(void)
+{
+	char path[64], line[4096];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		found = found < 0 ? 0 : found;
+		while (fscanf(f, "%4095s", line) == 1) {
+			kill((pid_t)atoi(line), SIGKILL);
+			found++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void kill_children_by_scan(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t me = getpid();
+
+	while (d && (de = readdir(d))) {
+		char path[64], text[1024], *paren;
+		FILE *f;
+		int ppid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		/* "pid (comm) state ppid": comm may hold spaces and parentheses */
+		if (fgets(text, sizeof(text), f) && (paren = strrchr(text, ')')) &&
+		    sscanf(paren + 1, " %*c %d", &ppid) == 1 && ppid == me)
+			kill((pid_t)atoi(de->d_name), SIGKILL);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Kill and reap every descendant (orphans re-parented to us included) until
+ * ECHILD, bounded by KILL_GRACE_S. */
+static void reap_descendants(void)
+{
+	double deadline = now_s() + KILL_GRACE_S;
+
+	for (;;) {
+		struct pollfd p = { .fd = self_pipe[0], .events = POLLIN };
+		int status;
+		pid_t pid;
+
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			;
+		if (pid < 0 && errno == ECHILD)
+			return;
+		if (pid < 0 && errno != EINTR)
+			return;
+		if (kill_children_from_task_files() < 0)
+			kill_children_by_scan();
+		if (now_s() >= deadline)
+			return;
+		poll(&p, 1, 100);
+		drain_self_pipe();
+	}
+}
+
+static bool is_exclusive(const json_t *catalogue, const char *name)
+{
+	json_t *c = json_object_get(json_object_get(catalogue, name), "concurrent");
+
+	return json_is_false(c);
+}
+
+static void free_runner(struct runner *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct slot *s = &r->slots[i];
+
+		for (int k = 0; k < 2; k++) {
+			if (s->fd[k] >= 0)
+				close(s->fd[k]);
+			free(s->out[k].data);
+		}
+		json_decref(s->entry);
+	}
+	free(r->slots);
+	free(r->pfd);
+	free(r->owner);
+	free(r->which);
+}
+
+static int setup_runner(struct runner *r, const struct run_opts *opts, struct nerr *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	while (opts->names && opts->names[r->n])
+		r->n++;
+	r->slots = calloc(r->n + 1, sizeof(*r->slots));
+	r->pfd = calloc(2 * r->n + 1, sizeof(*r->pfd));
+	r->owner = calloc(2 * r->n + 1, sizeof(*r->owner));
+	r->which = calloc(2 * r->n + 1, sizeof(*r->which));
+	if (!r->slots || !r->pfd || !r->owner || !r->which)
+		return nerr_set(err, ENOMEM, "running probes: out of memory");
+	for (size_t i = 0; i < r->n; i++) {
+		r->slots[i].name = opts->names[i];
+		r->slots[i].fd[0] = r->slots[i].fd[1] = -1;
+		r->slots[i].exclusive = is_exclusive(opts->catalogue, opts->names[i]);
+	}
+	return 0;
+}
+
+static json_t *collect(struct runner *r, struct nerr *err)
+{
+	json_t *probes = json_object();
+
+	for (size_t i = 0; probes && i < r->n; i++) {
+		struct slot *s = &r->slots[i];
+
+		if (!s->entry)
+			s->entry = broken_entry("not run");
+		if (json_object_set(probes, s->name, s->entry) < 0) {
+			json_decref(probes);
+			probes = NULL;
+		}
+	}
+	if (!probes)
+		nerr_set(err, ENOMEM, "running probes: out of memory");
+	return probes;
+}
+
+json_t *run_probes(const struct run_opts *opts, struct nerr *err)
+{
+	struct saved_sigs old;
+	struct runner r;
+	json_t *probes = NULL;
+
+	stop_sig = 0;
+	last_stop_sig = 0;
+	if (setup_runner(&r, opts, err) < 0 || install_signals(&old, err) < 0) {
+		free_runner(&r);
+		return NULL;
+	}
+	become_subreaper();
+	while (r.done < r.n) {
+		launch_ready(&r);
+		if (r.done >= r.n)
+			break;
+		wait_round(&r);
+		reap_ready(&r);
+		check_deadlines(&r, now_s());
+	}
+	reap_descendants();
+	last_stop_sig = stop_sig;
+	restore_signals(&old);
+	if (last_stop_sig)
+		nerr_set(err, EINTR, "interrupted by signal %d (%s); every probe was killed and reaped",
+			 last_stop_sig, strsignal(last_stop_sig));
+	else
+		probes = collect(&r, err);
+	free_runner(&r);
+	return probes;
+}

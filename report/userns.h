@@ -1,0 +1,41 @@
+/* userns.h - how the driver starts probes: as root (CAP_SYS_ADMIN), inside a
+ * fresh user namespace that maps the caller's uid/gid to 0 (unprivileged, 3.8+),
+ * or directly with no privilege (the probes then report the EPERM they get).
+ * (Implemented in userns.c.)
+ */
+#ifndef NSPROBE_USERNS_H
+#define NSPROBE_USERNS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct userns_mode {
+	char mode[8];         /* "root" | "userns" | "none" */
+	char reason[256];     /* for environment.mode_reason */
+	int userns_errno;     /* errno of unshare(CLONE_NEWUSER) when it failed, else 0 */
+};
+
+/* Decide once, at start.  Never fails: the worst case is "none". */
+void userns_decide(struct userns_mode *m);
+
+/* Store mode, mode_reason and userns_errno (errno name or null) in environment. */
+void userns_annotate(json_t *environment, const struct userns_mode *m);
+
+/* Does the caller have CAP_SYS_ADMIN in its user namespace? */
+bool have_cap_sys_admin(void);
+
+/* The handshake that puts a forked child into a new user namespace.  Make the
+ * two pipes with userns_pipes() before fork; the child calls userns_child(),
+ * the parent userns_parent(pid).  Both return 0, or -1 (errno set; the child
+ * then explains on stderr and exits). */
+struct userns_sync {
+	int to_parent[2];
+	int to_child[2];
+};
+int userns_pipes(struct userns_sync *s);
+int userns_child(struct userns_sync *s);
+int userns_parent(struct userns_sync *s, pid_t child, char *why, size_t why_len);
+void userns_close(struct userns_sync *s);
+
+#endif
