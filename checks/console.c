@@ -18,6 +18,7 @@
 #define MARK "@@NSP "
 #define MAX_RECORD 2048     /* the init's records are at most ~900 bytes */
 #define REPAIR_LOOKAHEAD 4  /* lines a record's tail may be pushed down by printk */
+#define REPAIR_BUDGET 64    /* repairs tried per transcript: bounds the work on garbage */
 
 struct rec {
 	unsigned long seq;
@@ -200,9 +201,9 @@ static int repair(struct line *ls, size_t nls, size_t i, size_t at, const char *
 	mkl = strlen(mk);
 	while (m < hn && m < mkl && head[m] == mk[m])
 		m++;
-	for (size_t c = hn < MAX_RECORD ? hn : MAX_RECORD - 1; c >= 1; c--) {
-		if (c < mkl && c > m)
-			continue;
+	/* Unless the whole marker is there, the cut lies inside the marker. */
+	size_t cmax = m < mkl ? m : hn < MAX_RECORD ? hn : MAX_RECORD - 1;
+	for (size_t c = cmax; c >= 1; c--) {
 		for (size_t k = i + 1; k < nls && k <= i + REPAIR_LOOKAHEAD; k++) {
 			struct line *t = &ls[k];
 			if (t->used || c + t->n >= MAX_RECORD)
@@ -221,7 +222,7 @@ static int repair(struct line *ls, size_t nls, size_t i, size_t at, const char *
 /* All valid records of the transcript, in transcript order. */
 static int collect(const char *text, size_t len, const char *nonce, struct recs *rs)
 {
-	size_t nls = 0;
+	size_t nls = 0, budget = REPAIR_BUDGET;
 	struct line *ls = split_lines(text, len, &nls);
 
 	if (!ls && len)
@@ -239,7 +240,8 @@ static int collect(const char *text, size_t len, const char *nonce, struct recs 
 			if (at > p && at[-1] == '@')
 				continue;
 			if (parse_record(at, n - (size_t)(at - p), nonce, &r) == 0 ||
-			    (repair(ls, nls, i, (size_t)(at - p), nonce, &r) == 0 && ++rs->repaired)) {
+			    (budget && budget-- && repair(ls, nls, i, (size_t)(at - p), nonce, &r) == 0 &&
+			     ++rs->repaired)) {
 				found = 1;
 				if (push(rs, &r) < 0) {
 					free(r.payload);
@@ -262,7 +264,7 @@ static int by_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static const char *find_ci(const char *hay, size_t n, const char *needle)
+static const char *find_str(const char *hay, size_t n, const char *needle)
 {
 	size_t l = strlen(needle);
 
@@ -295,7 +297,7 @@ static void rest_of_line(const char *p, const char *end, char *out, size_t outle
 int console_failure(const char *text, size_t len, char *out, size_t outlen)
 {
 	static const char panic[] = "Kernel panic - not syncing:";
-	const char *p = find_ci(text, len, panic), *end = text + len;
+	const char *p = find_str(text, len, panic), *end = text + len;
 	char what[400];
 
 	if (p) {
@@ -303,8 +305,9 @@ int console_failure(const char *text, size_t len, char *out, size_t outlen)
 		snprintf(out, outlen, "kernel panic: %s", what);
 		return 1;
 	}
-	/* arch/x86/boot/compressed/misc.c error(): "\n\n<msg>\n\n -- System halted" */
-	p = find_ci(text, len, "-- System halted");
+	/* The x86 decompressor's error() (arch/x86/boot/compressed/misc.c) prints
+	 * "\n\n<msg>\n\n -- System halted" and spins: the message is the line before. */
+	p = find_str(text, len, "-- System halted");
 	if (p) {
 		const char *q = p;
 		while (q > text && (q[-1] == '\n' || q[-1] == '\r' || q[-1] == ' '))
@@ -313,7 +316,7 @@ int console_failure(const char *text, size_t len, char *out, size_t outlen)
 		while (s > text && s[-1] != '\n' && s[-1] != '\r')
 			s--;
 		rest_of_line(s, q, what, sizeof(what));
-		snprintf(out, outlen, "the kernel's decompressor halted: %s", what[0] ? what : "(no message)");
+		snprintf(out, outlen, "the kernel halted: %s", what[0] ? what : "(no message)");
 		return 1;
 	}
 	return 0;
@@ -499,7 +502,8 @@ static int replay_records(struct session *s, struct recs *rs)
 {
 	size_t w = 0;
 
-	qsort(rs->v, rs->n, sizeof(rs->v[0]), by_seq);
+	if (rs->n)
+		qsort(rs->v, rs->n, sizeof(rs->v[0]), by_seq);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (w && rs->v[w - 1].seq == rs->v[i].seq) {
 			free(rs->v[i].payload);
@@ -577,7 +581,7 @@ void console_scan(const char *text, size_t len, const char *nonce, struct consol
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl)
 			break;
-		const char *at = find_ci(s, (size_t)(nl - s), MARK);
+		const char *at = find_str(s, (size_t)(nl - s), MARK);
 		size_t n = (size_t)(nl - s);
 		while (n > 0 && s[n - 1] == '\r')
 			n--;

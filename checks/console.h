@@ -36,7 +36,7 @@ json_t *console_extract(const char *text, size_t len, const struct console_opts 
 			struct nerr *err);
 
 /* Why the kernel stopped, from its own messages: "kernel panic: VFS: Unable to
- * mount root fs on unknown-block(0,0)", "kernel decompressor halted: ...".
+ * mount root fs on unknown-block(0,0)", "the kernel halted: XZ-compressed data is corrupt".
  * Returns 1 and fills out, or 0 when the transcript shows no such message. */
 int console_failure(const char *text, size_t len, char *out, size_t outlen);
 

@@ -2,7 +2,7 @@
  * (build info), the namespace-related functions it contains (.symtab, and the Go
  * function table .gopclntab, which survives `-ldflags='-s -w'`), and whether C
  * code runs before the Go runtime (a cgo constructor, runc's nsexec pattern).
- * Pure: no probing.  (Implemented in goelf.c.)
+ * Pure: no probing.  (Implemented in goelf.c and goformat.c.)
  */
 #ifndef NSPROBE_GOELF_H
 #define NSPROBE_GOELF_H
@@ -71,7 +71,12 @@ int goelf_walk_pclntab(const unsigned char *tab, size_t len,
 		       void (*fn)(const char *name, uint64_t entry, void *arg), void *arg,
 		       size_t *nfuncs, struct nerr *err);
 
-#define GOELF_MAX_CTORS 8
+/* Shared by goelf.c and goformat.c: an unsigned of size bytes in either byte
+ * order; the modinfo line "key\tvalue..." value; a function-table header's
+ * version (12, 116, 118, 120, or -1) and byte order. */
+uint64_t goelf_uint(const unsigned char *p, int size, bool big);
+void goelf_modinfo_field(const char *modinfo, const char *key, char *out, size_t len);
+int goelf_pclntab_magic(const unsigned char *tab, size_t len, bool *big);
 
 struct goelf {
 	char go_version[64];        /* "go1.19.8"; "" when the binary has no build info */

@@ -252,7 +252,7 @@ static int check_lists(const struct kb *kb, const char *id, json_t *bps, json_t 
 	size_t i;
 	json_t *v;
 
-	if (!json_is_array(bps) || !json_is_array(commits) || !json_is_array(symptoms))
+	if ((bps && !json_is_array(bps)) || !json_is_array(commits) || !json_is_array(symptoms))
 		return nerr_set(err, EINVAL, "%s: behaviours.%s: backports, commits and symptoms must be arrays",
 				kb->name, id);
 	json_array_foreach(bps, i, v)
@@ -285,7 +285,7 @@ static int check_behaviour(const struct kb *kb, const char *id, json_t *b, struc
 	if (check_judge(kb, id, judge, err) < 0 || check_ranges(kb, id, b, "releases", err) < 0 ||
 	    check_ranges(kb, id, b, "libc_releases", err) < 0)
 		return -1;
-	return check_lists(kb, id, bps ? bps : json_array(), commits, symptoms, err);
+	return check_lists(kb, id, bps, commits, symptoms, err);
 }
 
 static int validate(const struct kb *kb, struct nerr *err)
@@ -376,4 +376,152 @@ json_t *kb_behaviour(const struct kb *kb, const char *id)
 json_t *kb_probes(const struct kb *kb)
 {
 	return json_object_get(kb->root, "probes");
+}
+
+/* --- what a release predicts ------------------------------------------------ */
+
+/* r lies in [from, until) of range element rng (until optional). */
+static int in_range(json_t *rng, const struct kver *r)
+{
+	struct kver a, b;
+	const char *until = json_string_value(json_object_get(rng, "until"));
+
+	if (kver_parse(json_string_value(json_object_get(rng, "from")), &a, NULL) < 0)
+		return 0;
+	if (kver_cmp(r, &a) < 0)
+		return 0;
+	if (until && (kver_parse(until, &b, NULL) < 0 || kver_cmp(r, &b) >= 0))
+		return 0;
+	return 1;
+}
+
+/* {"expect", "values", "range", "source"} from one range element (new). */
+static json_t *expect_from_range(json_t *rng)
+{
+	const char *until = json_string_value(json_object_get(rng, "until"));
+	json_t *values = json_object_get(rng, "values");
+	char range[96];
+
+	if (until)
+		snprintf(range, sizeof(range), "%s <= r < %s", json_string_value(json_object_get(rng, "from")), until);
+	else
+		snprintf(range, sizeof(range), "r >= %s", json_string_value(json_object_get(rng, "from")));
+	return json_pack("{s:O, s:o, s:s, s:O}", "expect", json_object_get(rng, "expect"),
+			 "values", values ? json_deep_copy(values) : json_object(), "range", range,
+			 "source", json_object_get(rng, "source"));
+}
+
+static int backport_matches(json_t *bp, const struct kver *r)
+{
+	json_t *bfrom = json_object_get(bp, "build_from"), *buntil = json_object_get(bp, "build_until");
+	regex_t re;
+	int hit;
+
+	if (regcomp(&re, json_string_value(json_object_get(bp, "match")), REG_EXTENDED | REG_NOSUB) != 0)
+		return 0;
+	hit = regexec(&re, r->raw, 0, NULL, 0) == 0;
+	regfree(&re);
+	if (hit && bfrom && (json_int_t)r->build < json_integer_value(bfrom))
+		hit = 0;
+	if (hit && buntil && (json_int_t)r->build >= json_integer_value(buntil))
+		hit = 0;
+	return hit;
+}
+
+/* A documented backport overrides the mainline range. */
+static void apply_backports(json_t *beh, const struct kver *r, json_t *exp)
+{
+	json_t *bp, *values;
+	size_t i;
+
+	json_array_foreach(json_object_get(beh, "backports"), i, bp) {
+		if (!backport_matches(bp, r))
+			continue;
+		values = json_object_get(bp, "values");
+		if (!json_equal(json_object_get(exp, "expect"), json_object_get(bp, "expect")) || values)
+			json_object_set_new(exp, "values", values ? json_copy(values) : json_object());
+		json_object_set(exp, "expect", json_object_get(bp, "expect"));
+		json_object_set(exp, "source", json_object_get(bp, "source"));
+		json_object_set(exp, "backport", bp);
+		return;
+	}
+}
+
+static json_t *expect_one(json_t *beh, const struct kver *r)
+{
+	json_t *rng, *exp = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(beh, "releases"), i, rng)
+		if (in_range(rng, r)) {
+			exp = expect_from_range(rng);
+			break;
+		}
+	if (!exp)
+		exp = json_pack("{s:s, s:{}}", "expect", "unknown", "values");
+	if (!exp)
+		return NULL;
+	if (json_object_get(beh, "libc_releases"))
+		json_object_set_new(exp, "basis", json_string("libc"));
+	apply_backports(beh, r, exp);
+	return exp;
+}
+
+json_t *kb_expect(const struct kb *kb, const struct kver *release)
+{
+	json_t *out = json_object(), *beh;
+	const char *id;
+
+	if (!out)
+		return NULL;
+	json_object_foreach(kb_behaviours(kb), id, beh) {
+		json_t *exp = expect_one(beh, release);
+
+		if (!exp) {
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, id, exp);
+	}
+	return out;
+}
+
+/* "glibc 2.36", "glibc-2.17", "musl 1.2.3" -> name and version. */
+static int parse_libc(const char *libc, char *name, size_t name_len, struct kver *v)
+{
+	size_t n = strcspn(libc, " -/0123456789");
+	char ver[64];
+	const char *p = libc + n;
+	size_t vl;
+
+	if (n == 0 || n >= name_len)
+		return -1;
+	memcpy(name, libc, n);
+	name[n] = '\0';
+	p += strcspn(p, "0123456789");
+	vl = strspn(p, "0123456789.");
+	if (vl == 0 || vl >= sizeof(ver))
+		return -1;
+	memcpy(ver, p, vl);
+	ver[vl] = '\0';
+	return kver_parse(ver, v, NULL);
+}
+
+json_t *kb_expect_libc(const struct kb *kb, const char *id, const char *libc)
+{
+	json_t *rng, *beh = kb_behaviour(kb, id);
+	char name[32];
+	struct kver v;
+	size_t i;
+
+	if (beh && libc && parse_libc(libc, name, sizeof(name), &v) == 0)
+		json_array_foreach(json_object_get(beh, "libc_releases"), i, rng)
+			if (!strcmp(name, json_string_value(json_object_get(rng, "libc"))) && in_range(rng, &v)) {
+				json_t *exp = expect_from_range(rng);
+
+				if (exp)
+					json_object_set_new(exp, "basis", json_string("libc"));
+				return exp;
+			}
+	return json_pack("{s:s, s:{}, s:s}", "expect", "unknown", "values", "basis", "libc");
 }

@@ -30,4 +30,10 @@ json_t *kb_probes(const struct kb *kb);                     /* {probe name: {...
  *       "range": "3.8 <= r < 3.12", "source": "...", "backport": {...}|absent}} */
 json_t *kb_expect(const struct kb *kb, const struct kver *release);
 
+/* What the C library predicts for a behaviour with "libc_releases" (e.g.
+ * glibc-getpid-cache), from a probe's libc string such as "glibc 2.36" (new):
+ * {"expect", "values", "range", "source", "basis": "libc"}; expect "unknown"
+ * when the library or its version is not covered. */
+json_t *kb_expect_libc(const struct kb *kb, const char *id, const char *libc);
+
 #endif

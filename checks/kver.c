@@ -74,7 +74,8 @@ static int check_suffix(const char *s, const char *local, struct nerr *err)
 		return 0;
 	if (isdigit((unsigned char)*local))
 		return nerr_set(err, EINVAL, "'%s' is not a kernel release: a number is too long", s);
-	if (*local == '.' && !isalpha((unsigned char)local[1]))
+	/* ".59-0.7-default" (SLES 2.6.32.59) and ".el7" are suffixes; ".x" is not */
+	if (*local == '.' && !isdigit((unsigned char)local[1]) && strspn(local + 1, "abcdefghijklmnopqrstuvwxyz") < 2)
 		return nerr_set(err, EINVAL, "'%s' is not a kernel release: expected a number after '.'", s);
 	for (p = local; *p; p++)
 		if (!isgraph((unsigned char)*p))

@@ -167,7 +167,7 @@ static void print_human(const json_t *d)
 	const char *ver = json_string_value(json_object_get(d, "go_version"));
 	const char *mod = json_string_value(json_object_get(d, "main_module"));
 
-	printf("%s: Go %s%s%s%s\n", json_string_value(json_object_get(d, "binary")),
+	printf("%s: %s%s%s%s\n", json_string_value(json_object_get(d, "binary")),
 	       ver ? ver : "(version unknown: no build info)", mod ? ", module " : "", mod ? mod : "",
 	       json_is_true(json_object_get(d, "stripped")) ? ", stripped" : "");
 	printf("namespace calls:");

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,24 @@ static int prepare(const struct qualify_opts *q, char *dir, size_t dlen, char *i
 	return 0;
 }
 
+static void on_signal(int sig)
+{
+	qemu_interrupt = sig;
+}
+
+/* SIGINT/SIGTERM/SIGHUP stop every qemu; the caller then cleans up and exits 128+N. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *initrd)
 {
 	struct qualify_job *jobs = calloc((size_t)q->nimages, sizeof(*jobs));
@@ -217,6 +236,8 @@ static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *
 	for (int i = 0; i < q->nimages; i++)
 		qualify_job_init(&jobs[i], q, i, initrd);
 	run_pool(jobs, q->nimages, q->jobs);
+	if (qemu_interrupt)
+		status = -2;  /* interrupted: no report, nothing half-written */
 	for (int i = 0; i < q->nimages && status >= 0; i++) {
 		int s = qualify_add_entry(report, &jobs[i], kb, &err);
 		if (s < 0) {
@@ -237,6 +258,10 @@ static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *
 		qualify_job_free(&jobs[i]);
 	free(jobs);
 	json_decref(report);
+	if (status == -2) {
+		fprintf(stderr, "nsprobe: qualify: stopped by signal %d\n", (int)qemu_interrupt);
+		return 128 + qemu_interrupt;
+	}
 	return status < 0 ? 3 : status;
 }
 
@@ -275,6 +300,7 @@ int cmd_qualify(int argc, char **argv)
 	}
 	if (q.write_initramfs)
 		return 0;
+	catch_signals();
 	r = qualify_all(&q, kb, initrd);
 	unlink(initrd);
 	rmdir(dir);

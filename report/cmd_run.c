@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -53,10 +55,14 @@ static void run_usage(FILE *out)
 		"2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("nsprobe: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs(" (see nsprobe run --help)\n", stderr);
 	return -1;
 }
@@ -153,4 +159,231 @@ static void free_list(char **list)
 	for (size_t i = 0; list && list[i]; i++)
 		free(list[i]);
 	free(list);
+}
+
+/* The probes to run: --only (each must be known), else the catalogue of
+ * kernels.json, else the eight of DESIGN.md.  A NULL-terminated list (new). */
+static char **probe_names(const struct kb *kb, const char *only, struct nerr *err)
+{
+	json_t *cat = kb_probes(kb), *v;
+	const char *name;
+	char **list;
+	size_t n = 0;
+
+	if (only) {
+		list = split_list(only);
+		for (size_t i = 0; list && list[i]; i++) {
+			bool known = json_object_size(cat) ? json_object_get(cat, list[i]) != NULL : false;
+
+			for (size_t k = 0; !json_object_size(cat) && replay_probe_names[k]; k++)
+				known = known || !strcmp(replay_probe_names[k], list[i]);
+			if (!known) {
+				nerr_set(err, EINVAL, "--only: unknown probe '%s' (nsprobe list shows them)",
+					 list[i]);
+				free_list(list);
+				return NULL;
+			}
+		}
+		if (list && !list[0]) {
+			nerr_set(err, EINVAL, "--only: no probe named");
+			free_list(list);
+			return NULL;
+		}
+		return list;
+	}
+	list = calloc(json_object_size(cat) + 16, sizeof(*list));
+	json_object_foreach(cat, name, v)
+		if (list)
+			list[n++] = strdup(name);
+	for (size_t k = 0; list && n == 0 && replay_probe_names[k]; k++)
+		list[n++] = strdup(replay_probe_names[k]);
+	return list;
+}
+
+/* --require names must be behaviours kernels.json knows. */
+static int check_require(const struct kb *kb, char **req, struct nerr *err)
+{
+	for (size_t i = 0; req && req[i]; i++)
+		if (!kb_behaviour(kb, req[i]))
+			return nerr_set(err, EINVAL,
+					"--require: unknown behaviour '%s' (nsprobe list shows them)",
+					req[i]);
+	if (req && !req[0])
+		return nerr_set(err, EINVAL, "--require: no behaviour named");
+	return 0;
+}
+
+/* Refuse an output we could not write before spending time probing. */
+static int check_output(const char *path, struct nerr *err)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	struct stat st;
+
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	if (!path[0] || path[strlen(path) - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		return nerr_set(err, EINVAL, "--json '%s': not a file name", path);
+	slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) < 0)
+		return nerr_errno(err, errno, "--json %s: cannot write in %s", path, dir);
+	return 0;
+}
+
+/* A live entry: decide the mode, gather host facts, run the probes. */
+static json_t *live_entry(const struct run_args *a, const struct kb *kb, char **names,
+			  struct nerr *err)
+{
+	struct userns_mode m;
+	struct utsname u;
+	struct run_opts ro;
+	char dir[PATH_MAX];
+	json_t *env, *probes;
+
+	if (find_probe_dir(a->probe_dir, dir, sizeof(dir)) < 0) {
+		nerr_set(err, ENOENT, "%s%s: no probe directory (build with make, or give --probe-dir)",
+			 a->probe_dir ? "--probe-dir " : "", a->probe_dir ? a->probe_dir : "probes");
+		return NULL;
+	}
+	userns_decide(&m);
+	memset(&ro, 0, sizeof(ro));
+	ro.probe_dir = dir;
+	ro.names = (const char **)names;
+	ro.timeout_s = a->timeout;
+	ro.jobs = a->jobs;
+	ro.catalogue = kb_probes(kb);
+	ro.mode = m.mode;
+	ro.progress = !a->quiet && isatty(STDERR_FILENO);
+	probes = run_probes(&ro, err);
+	if (!probes)
+		return NULL;
+	env = environment_facts();
+	userns_annotate(env, &m);
+	uname(&u);
+	return report_entry_new("live", u.release, host_facts(), env, probes, kb, err);
+}
+
+static json_t *replay_entry(const char *dir, const struct kb *kb, struct nerr *err)
+{
+	char release[256];
+	json_t *probes = replay_load(dir, release, sizeof(release), err);
+
+	if (!probes) {
+		nerr_prefix(err, "--replay %s", dir);
+		return NULL;
+	}
+	/* what a recording tells of its host: only the release */
+	return report_entry_new("replay", release, json_pack("{s:s}", "release", release),
+				json_null(), probes, kb, err);
+}
+
+/* DESIGN.md: 1 when affected or a --require is unmet, else the verdict's. */
+static int exit_status(const json_t *entry, char **req, bool quiet)
+{
+	int status = verdict_exit_status(json_string_value(json_object_get(entry, "verdict")));
+	const json_t *bs = json_object_get(entry, "behaviours");
+
+	for (size_t i = 0; req && req[i]; i++) {
+		const char *st = json_string_value(json_object_get(json_object_get(bs, req[i]), "status"));
+
+		if (st && !strcmp(st, "not-affected"))
+			continue;
+		if (!quiet)
+			fprintf(stderr, "nsprobe: --require %s unmet: it is %s\n", req[i],
+				st ? st : "not in the report");
+		status = 1;
+	}
+	return status;
+}
+
+/* Load and check every input; 0 or -1 with err set (all usage/input errors). */
+static int prepare(const struct run_args *a, struct kb **kb, char ***names, char ***req,
+		   struct nerr *err)
+{
+	char path[PATH_MAX];
+
+	if (find_kernels_json(a->kernels, path, sizeof(path)) < 0) {
+		if (a->kernels)
+			return nerr_errno(err, ENOENT, "--kernels %s", a->kernels);
+		return nerr_set(err, ENOENT, "kernels.json not found (give --kernels FILE)");
+	}
+	if (kb_load(path, kb, err) < 0)
+		return -1;
+	*names = probe_names(*kb, a->only, err);
+	if (!*names)
+		return -1;
+	*req = a->require ? split_list(a->require) : NULL;
+	if (a->require && !*req)
+		return nerr_set(err, ENOMEM, "out of memory");
+	if (check_require(*kb, *req, err) < 0 || check_output(a->json_path, err) < 0)
+		return -1;
+	if (a->replay && a->probe_dir)
+		return nerr_set(err, EINVAL, "--replay and --probe-dir exclude each other");
+	return 0;
+}
+
+/* JSON to its file, then the chosen format on stdout. */
+static int emit_outputs(const struct run_args *a, const json_t *report, struct nerr *err)
+{
+	bool json_stdout = a->json_path && !strcmp(a->json_path, "-");
+
+	if (a->json_path && report_write(report, a->json_path, err) < 0)
+		return -1;
+	if (a->fmt_set && a->fmt != FMT_HUMAN) {
+		if (json_stdout && a->fmt == FMT_JSON)
+			return 0;
+		return format_write(stdout, a->fmt, report, err);
+	}
+	if (json_stdout || a->quiet)
+		return 0;
+	return format_write(stdout, FMT_HUMAN, report, err);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct nerr err = { 0, "" };
+	struct kb *kb = NULL;
+	char **names = NULL, **req = NULL;
+	json_t *report = NULL, *entry;
+	int rc = parse_args(argc, argv, &a), status = 2;
+
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (prepare(&a, &kb, &names, &req, &err) < 0)
+		goto fail;
+	status = 3;
+	entry = a.replay ? replay_entry(a.replay, kb, &err) : live_entry(&a, kb, names, &err);
+	if (!entry) {
+		if (runner_stop_signal())
+			status = 128 + runner_stop_signal();
+		else
+			status = a.replay ? 2 : 3;
+		goto fail;
+	}
+	report = report_new();
+	if (!report || report_add_entry(report, json_string_value(json_object_get(entry, "release")),
+					json_incref(entry), &err) < 0) {
+		json_decref(entry);
+		goto fail;
+	}
+	status = exit_status(entry, req, a.quiet);
+	json_decref(entry);
+	if (emit_outputs(&a, report, &err) < 0) {
+		status = 2;
+		goto fail;
+	}
+	goto out;
+fail:
+	nerr_print(&err);
+out:
+	json_decref(report);
+	free_list(names);
+	free_list(req);
+	kb_free(kb);
+	return status;
 }

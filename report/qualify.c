@@ -141,9 +141,14 @@ static int boot(struct qualify_job *j, const char *accel, double stall_s)
  * console byte; then the boot is repeated under TCG and the note says so. */
 static void boot_with_accel(struct qualify_job *j)
 {
-	const char *want = j->q->accel;
+	const char *want = j->q->accel, *env = getenv("NSPROBE_KVM_STALL_S");
 	char why[256];
 	int kvm = kvm_usable(why, sizeof(why));
+	/* A healthy KVM guest reaches init within seconds; NSPROBE_KVM_STALL_S
+	 * shortens the wait for tests. */
+	int stall = env && atoi(env) > 0 ? atoi(env) : QUALIFY_KVM_STALL_S;
+
+	j->stall_s = stall;
 
 	if (!strcmp(want, "tcg")) {
 		snprintf(j->accel_note, sizeof(j->accel_note), "tcg requested");
@@ -159,7 +164,7 @@ static void boot_with_accel(struct qualify_job *j)
 		boot(j, "tcg", 0);
 		return;
 	}
-	if (boot(j, "kvm", QUALIFY_KVM_STALL_S) < 0 || !j->out.stalled || j->out.console_len > 0 ||
+	if (boot(j, "kvm", stall) < 0 || !j->out.stalled || j->out.console_len > 0 ||
 	    !strcmp(want, "kvm")) {
 		snprintf(j->accel_note, sizeof(j->accel_note), "%s", j->out.stalled ?
 			 "kvm made no progress" : "kvm is usable");
@@ -168,7 +173,7 @@ static void boot_with_accel(struct qualify_job *j)
 	qemu_outcome_free(&j->out);
 	j->booted_qemu = 0;
 	snprintf(j->accel_note, sizeof(j->accel_note),
-		 "kvm made no progress in %d s (no console output); fell back to tcg", QUALIFY_KVM_STALL_S);
+		 "kvm made no progress in %d s (no console output); fell back to tcg", stall);
 	boot(j, "tcg", 0);
 }
 
@@ -180,9 +185,11 @@ static void host_note(const struct qualify_job *j, char *out, size_t len)
 	if (o->timed_out)
 		snprintf(out, len, "timed out after %.0f s", j->q->timeout_s);
 	else if (o->stalled)
-		snprintf(out, len, "no console output for %d s under %s", QUALIFY_KVM_STALL_S, j->accel);
+		snprintf(out, len, "no console output for %d s under %s", j->stall_s, j->accel);
 	else if (o->stopped)
 		snprintf(out, len, "qemu was stopped after the guest finished");
+	else if (o->exit_status == 0)
+		out[0] = '\0';  /* the guest powered off or rebooted (panic=-1): its console says why */
 	else if (o->term_signal)
 		snprintf(out, len, "qemu was killed by signal %d", o->term_signal);
 	else
@@ -224,7 +231,8 @@ void qualify_boot_one(struct qualify_job *j)
 	}
 	save_console(j);
 	host_note(j, note, sizeof(note));
-	struct console_opts co = { j->nonce, names, j->out.timed_out || j->out.stalled, note };
+	struct console_opts co = { j->nonce, names, j->out.timed_out || j->out.stalled,
+				   note[0] ? note : NULL };
 	j->console = console_extract(j->out.console, j->out.console_len, &co, &err);
 	if (!j->console)
 		snprintf(j->failure, sizeof(j->failure), "%s", err.msg);

@@ -46,6 +46,7 @@ struct qualify_job {
 	char release[600];         /* the report key given to its entry */
 	char verdict[32];
 	int verdict_status;
+	int stall_s;                /* the KVM silence limit used */
 };
 
 void qualify_job_init(struct qualify_job *j, const struct qualify_opts *q, int index,

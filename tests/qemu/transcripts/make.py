@@ -2,8 +2,11 @@
 """make.py - (re)generate the recorded console transcripts in this directory.
 
 clean.console and panic.console are real serial transcripts of Debian's
-6.1.0-56-cloud-amd64 under qemu TCG (`nsprobe qualify --save-console DIR`),
-re-signed here to the fixed nonce below so that tests can name it.  The other
+6.1.0-56-cloud-amd64 under qemu TCG: clean.console booted with
+nsprobe.nonce=0123456789abcdef and seven probes (getpid_cache was not written
+yet, so the init reports it "not in the initramfs"); panic.console is
+`nsprobe qualify --save-console DIR IMAGE::rdinit=/nonexistent`.  `resign`
+moves a transcript saved by --save-console to the fixed nonce below.  The other
 cases cannot come from any image we have, so they are built from them:
 interleaved (kernel messages between and inside records), truncated (the guest
 died in nest_depth), no-initramfs (a kernel that ignores the initrd) and

@@ -1,0 +1,106 @@
+#!/bin/bash
+# faults.sh - process hygiene under faults: `nsprobe run` against fake probes
+# (tests/helpers/fault_probe.c, named like the real ones) that hang, crash with
+# SIGSEGV, or leave a setsid+double-forked runaway that ignores SIGTERM/SIGHUP;
+# and SIGINT/SIGTERM/SIGHUP sent to nsprobe mid-run.  Each run happens under
+# tests/helpers/fault_subreaper, which counts the processes still alive after
+# nsprobe exits (all of them are re-parented to it): that count must be 0, the
+# exit status must say what happened (128+N for signal N), and a report file
+# that existed before an interrupted run keeps its old content, with no temp
+# file left beside it.
+. "$(dirname "$0")/../lib.sh"
+
+H=$TOP/$BUILD/tests/helpers
+[ -x "$NSPROBE" ] || skip "$NSPROBE is not built"
+"$NSPROBE" run --help 2>/dev/null | grep -q -- --probe-dir || skip "nsprobe run has no --probe-dir yet"
+[ -x "$H/fault_probe" ] && [ -x "$H/fault_subreaper" ] || fail "helpers not built: make test-build"
+PROBE_NAMES="unshare_single unshare_multi unshare_transient thread_after_unshare
+             thread_after_setns nest_depth reaper_death getpid_cache"
+
+D=$T/probes
+mkdir -p "$D" "$T/out"
+for p in $PROBE_NAMES; do cp "$H/fault_probe" "$D/$p"; done
+
+# modes P=MODE...: every fake probe "ok" except those named.
+modes() {
+	local a
+	rm -f "$D"/*.mode "$D"/*.started "$D"/*.pids
+	for a in "$@"; do echo "${a#*=}" > "$D/${a%%=*}.mode"; done
+}
+# field NAME: a line of the last fault_subreaper report.
+field() { sed -n "s/^$1=//p" "$T/rep" | head -1; }
+
+# run_nsprobe [fault_subreaper options] -- [nsprobe run options]: sets $status.
+run_nsprobe() {
+	local sub=()
+	while [ "$1" != "--" ]; do sub+=("$1"); shift; done
+	shift
+	"$H/fault_subreaper" "${sub[@]}" -r "$T/rep" -- \
+		"$NSPROBE" run --quiet --probe-dir "$D" "$@" >"$T/stdout" 2>"$T/stderr"
+	status=$(field status)
+	if [ "$(field leaked)" != 0 ]; then
+		cat "$T/rep" "$T/stderr" >&2
+		fail "processes left behind after: nsprobe run $*"
+	fi
+}
+# probe_status FILE PROBE: the status the report gives that probe.
+probe_status() { json "$1" "[e for e in j['kernels'].values()][0]['probes']['$2']['status']"; }
+not_signal() { [ "$status" -lt 128 ] && [ "$status" != 2 ]; }
+
+# 1. Everything fine: a report, no leftovers, an ordinary status.
+modes
+run_nsprobe -- --json "$T/out/base.json" --timeout 5
+check "all fake probes ok: status $status is 0, 1 or 3" not_signal
+check "all fake probes ok: the report was written" test -s "$T/out/base.json"
+check "all fake probes ok: unshare_single measured" \
+	test "$(probe_status "$T/out/base.json" unshare_single)" = measured
+
+# 2. A probe that hangs: killed at the timeout, reported as "timeout".
+modes unshare_single=hang
+start=$SECONDS
+run_nsprobe -- --json "$T/out/hang.json" --timeout 1
+check "hanging probe: status $status is not a signal" not_signal
+check "hanging probe: reported as timeout" test "$(probe_status "$T/out/hang.json" unshare_single)" = timeout
+check "hanging probe: the run ended within 20 s ($((SECONDS - start)) s)" test $((SECONDS - start)) -lt 20
+
+# 3. A probe that dies of SIGSEGV: broken, with the signal recorded.
+modes unshare_multi=segv
+run_nsprobe -- --json "$T/out/segv.json" --timeout 5
+check "crashing probe: status $status is not a signal" not_signal
+check "crashing probe: reported as broken" test "$(probe_status "$T/out/segv.json" unshare_multi)" = broken
+check "crashing probe: signal 11 recorded" \
+	test "$(json "$T/out/segv.json" "[e for e in j['kernels'].values()][0]['probes']['unshare_multi']['signal']")" = 11
+
+# 4. Runaways: a setsid'd grandchild ignoring SIGTERM/SIGHUP, after a normal exit
+#    and behind a hanging probe; both must be gone when nsprobe exits.
+modes nest_depth=runaway
+run_nsprobe -- --json "$T/out/runaway.json" --timeout 5
+check "runaway after exit 0: it existed (pid recorded)" test -s "$D/nest_depth.pids"
+check "runaway after exit 0: status $status is not a signal" not_signal
+modes reaper_death=runaway-hang
+run_nsprobe -- --json "$T/out/runaway-hang.json" --timeout 1
+check "runaway behind a hang: it existed" test -s "$D/reaper_death.pids"
+check "runaway behind a hang: probe reported as timeout" \
+	test "$(probe_status "$T/out/runaway-hang.json" reaper_death)" = timeout
+
+# 5. Signals mid-run: a probe hangs (it creates .started), then nsprobe gets the
+#    signal (SIGINT to the whole process group, as a terminal sends it).
+for case in "INT 2 -g" "TERM 15" "HUP 1" "TERM 15 -j3"; do
+	set -- $case
+	name=$1 num=$2 opt=${3:-}
+	cp "$T/out/base.json" "$T/out/keep.json"
+	cp "$T/out/base.json" "$T/known.json"
+	modes unshare_transient=hang nest_depth=runaway-hang
+	gflag=() jflag=()
+	[ "$opt" = -g ] && gflag=(-g)
+	[ "$opt" = -j3 ] && jflag=(-j 3)
+	run_nsprobe -s "$num" "${gflag[@]}" -w "$D/unshare_transient.started" -- \
+		--json "$T/out/keep.json" --timeout 30 "${jflag[@]}"
+	check "SIG$name ${opt}: the hanging probe had started" test -e "$D/unshare_transient.started"
+	check "SIG$name ${opt}: exit status $status is 128+$num" test "$status" = $((128 + num))
+	check "SIG$name ${opt}: the old report is intact" cmp -s "$T/out/keep.json" "$T/known.json"
+	extra=$(ls -A "$T/out" | grep -v -x -e base.json -e hang.json -e segv.json -e runaway.json \
+		-e runaway-hang.json -e keep.json)
+	check "SIG$name ${opt}: no temp file left beside the report (${extra:-none})" test -z "$extra"
+done
+echo "$checks checks passed"
