@@ -15,7 +15,7 @@
  *
  * Keys: baseline (one attempt with no reader), attempts, einval, ok,
  * other_errors, other_errno (the first other errno, or none), reader_reads,
- * duration_ms.
+ * elapsed_ms.
  */
 #include "probe.h"
 
@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <time.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #define MAX_ATTEMPTS 400
@@ -190,7 +191,7 @@ static void run_attempts(struct pipes *p)
 	emit("other_errors", "%d", other);
 	emit("other_errno", "%s", other ? errno_name(other_errno) : "none");
 	emit("reader_reads", "%d", reads);
-	emit("duration_ms", "%ld", elapsed);
+	emit("elapsed_ms", "%ld", elapsed);
 }
 
 int main(void)
