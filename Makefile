@@ -24,8 +24,8 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 endif
 
 BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -MMD -MP $(WARN) $(SAN_FLAGS)
-LIB_CFLAGS  := $(shell $(PKG_CONFIG) --cflags jansson libelf 2>/dev/null)
-LIB_LIBS    := $(shell $(PKG_CONFIG) --libs jansson libelf 2>/dev/null)
+LIB_CFLAGS  := $(shell $(PKG_CONFIG) --cflags jansson libelf zlib 2>/dev/null)
+LIB_LIBS    := $(shell $(PKG_CONFIG) --libs jansson libelf zlib 2>/dev/null)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 

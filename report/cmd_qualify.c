@@ -38,7 +38,7 @@ static void qualify_usage(FILE *out)
 		"  --accel A         kvm, tcg or auto (default): KVM when /dev/kvm works and the\n"
 		"                    guest makes progress, else TCG (the entry says which ran)\n"
 		"  --kernels FILE    the knowledge base (default: kernels.json next to nsprobe)\n"
-		"  --write-initramfs FILE  write the guest payload (uncompressed cpio) and exit\n"
+		"  --write-initramfs FILE  write the guest payload (gzip-compressed cpio newc) and exit\n"
 		"  --save-console DIR  keep each guest's serial transcript as DIR/N-IMAGE.console\n"
 		"  -v, --verbose     phase lines (booting, probe 3/8) on stderr\n"
 		"  -h, --help        this text\n\n"

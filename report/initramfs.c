@@ -1,5 +1,5 @@
-/* initramfs.c - an uncompressed cpio "newc" archive for the qemu guest (see
- * initramfs.h for why uncompressed).  Format: the kernel's
+/* initramfs.c - a gzip-compressed cpio "newc" archive for the qemu guest.
+ * Format: the kernel's
  * Documentation/driver-api/early-userspace/buffer-format.rst: a 110-byte ASCII
  * header "070701" + 13 eight-digit hex fields, the NUL-terminated name, padding
  * to 4 bytes, the data, padding to 4 bytes; the last entry is "TRAILER!!!".
@@ -13,23 +13,26 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-static int put(FILE *f, const void *p, size_t n, size_t *off)
+static int put(gzFile f, const void *p, size_t n, size_t *off)
 {
-	if (n && fwrite(p, 1, n, f) != n)
+	if (n && gzwrite(f, p, (unsigned)n) != (int)n) {
+		errno = errno ? errno : EIO;
 		return -1;
+	}
 	*off += n;
 	return 0;
 }
 
-static int pad4(FILE *f, size_t *off)
+static int pad4(gzFile f, size_t *off)
 {
 	static const char zero[4];
 
 	return put(f, zero, (4 - (*off & 3)) & 3, off);
 }
 
-static int header(FILE *f, size_t *off, unsigned ino, const struct initramfs_member *m,
+static int header(gzFile f, size_t *off, unsigned ino, const struct initramfs_member *m,
 		  unsigned long size)
 {
 	char h[111];
@@ -45,7 +48,7 @@ static int header(FILE *f, size_t *off, unsigned ino, const struct initramfs_mem
 }
 
 /* Copy a host file's bytes into the archive after checking its size. */
-static int copy_file(FILE *f, size_t *off, const char *src, unsigned long size, struct nerr *err)
+static int copy_file(gzFile f, size_t *off, const char *src, unsigned long size, struct nerr *err)
 {
 	char buf[65536];
 	unsigned long done = 0;
@@ -67,7 +70,7 @@ static int copy_file(FILE *f, size_t *off, const char *src, unsigned long size, 
 	return pad4(f, off);
 }
 
-static int write_member(FILE *f, size_t *off, unsigned ino, const struct initramfs_member *m,
+static int write_member(gzFile f, size_t *off, unsigned ino, const struct initramfs_member *m,
 			struct nerr *err)
 {
 	struct stat st;
@@ -86,7 +89,7 @@ static int write_member(FILE *f, size_t *off, unsigned ino, const struct initram
 	return copy_file(f, off, m->src, (unsigned long)st.st_size, err);
 }
 
-static int write_archive(FILE *f, const struct initramfs_member *m, size_t n, struct nerr *err)
+static int write_archive(gzFile f, const struct initramfs_member *m, size_t n, struct nerr *err)
 {
 	const struct initramfs_member trailer = { "TRAILER!!!", 0, NULL, 0, 0 };
 	size_t off = 0;
@@ -105,29 +108,32 @@ int initramfs_write(const char *path, const struct initramfs_member *m, size_t n
 		    struct nerr *err)
 {
 	char tmp[4096];
-	FILE *f;
-	int fd;
+	gzFile f;
+	int fd, zerr;
 
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return nerr_errno(err, errno, "%s", tmp);
 	fchmod(fd, 0644);
-	f = fdopen(fd, "wb");
+	/* dup: gzclose closes its descriptor, and we still fsync ours */
+	f = gzdopen(dup(fd), "wb9");
 	if (!f) {
-		nerr_errno(err, errno, "fdopen");
+		nerr_errno(err, errno ? errno : ENOMEM, "gzdopen");
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
 	if (write_archive(f, m, n, err) < 0) {
-		fclose(f);
+		gzclose(f);
+		close(fd);
 		unlink(tmp);
 		nerr_prefix(err, "initramfs %s", path);
 		return -1;
 	}
-	if (fflush(f) != 0 || fsync(fd) < 0 || fclose(f) != 0) {
-		nerr_errno(err, errno, "initramfs %s", path);
+	zerr = gzclose(f);
+	if (zerr != Z_OK || fsync(fd) < 0 || close(fd) < 0) {
+		nerr_errno(err, zerr != Z_OK ? EIO : errno, "initramfs %s", path);
 		unlink(tmp);
 		return -1;
 	}

@@ -1,8 +1,8 @@
 /* initramfs.h - write the guest payload of `nsprobe qualify` as an initramfs:
- * a cpio "newc" archive written here, byte by byte, uncompressed.  Every kernel
- * with CONFIG_BLK_DEV_INITRD unpacks an uncompressed archive (no RD_GZIP needed,
- * no gzip or zlib dependency); the payload is a few hundred KiB, so compression
- * would save qemu nothing worth having.  (Implemented in initramfs.c.)
+ * a cpio "newc" archive written here, gzip-compressed with zlib (the format
+ * every initramfs-capable kernel back to 2.6.x unpacks: gzip was the original
+ * initramfs compression, CONFIG_RD_GZIP defaults to y since 2.6.30).
+ * (Implemented in initramfs.c.)
  */
 #ifndef NSPROBE_INITRAMFS_H
 #define NSPROBE_INITRAMFS_H

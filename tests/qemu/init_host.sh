@@ -13,7 +13,7 @@ unshare -fpm true 2>/dev/null || skip "cannot create PID+mount namespaces here"
 
 "$NSPROBE" qualify --write-initramfs "$T/i.cpio" || fail "--write-initramfs"
 mkdir "$T/root"
-(cd "$T/root" && cpio -id --no-absolute-filenames <"$T/i.cpio" 2>/dev/null)
+(cd "$T/root" && gzip -dc <"$T/i.cpio" | cpio -id --no-absolute-filenames 2>/dev/null)
 # The archive's device nodes need mknod; cpio as root made them.
 timeout 120 unshare -fpm --propagation private chroot "$T/root" /init >"$T/console" 2>"$T/err"
 rc=$?
