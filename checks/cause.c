@@ -29,7 +29,8 @@ struct facts {
 	const char *container;
 	const char *container_evidence;
 	const char *mode;
-	const char *userns_errno;     /* the driver's unshare(CLONE_NEWUSER), when it failed */
+	const char *userns_errno;     /* the driver's user-namespace setup, when it failed */
+	const char *userns_step;      /* which step: unshare, uid_map, setgroups, gid_map */
 	const char *lsm;              /* comma-joined, for messages */
 	char lsm_buf[256];
 };
@@ -108,6 +109,7 @@ static void read_facts(const json_t *env, struct facts *f)
 	f->container_evidence = str_at(env, "container_evidence");
 	f->mode = str_at(env, "mode");
 	f->userns_errno = str_at(env, "userns_errno");
+	f->userns_step = str_at(env, "userns_step");
 	if (f->have_env)
 		read_lsm(env, f);
 }
@@ -154,10 +156,11 @@ static void who(const struct facts *f, const char *errname, const char *context,
 
 	if (f->euid > 0)
 		snprintf(uid, sizeof(uid), " %lld", f->euid);
-	snprintf(buf, len, "%s -> %s %s%s %s", context ? context : "the probe",
+	snprintf(buf, len, "%s -> %s %s%s %s%s", context ? context : "the probe",
 		 errname ? errname : "could not start", as, uid,
 		 f->cap_sys_admin == 1 ? "with CAP_SYS_ADMIN" :
-		 f->cap_sys_admin == 0 ? "without CAP_SYS_ADMIN" : "(capabilities unknown)");
+		 f->cap_sys_admin == 0 ? "without CAP_SYS_ADMIN" : "(capabilities unknown)",
+		 is(f->mode, "userns") ? ", probes in their own user namespace" : "");
 }
 
 static bool seccomp_filtering(const struct facts *f)
@@ -188,6 +191,8 @@ static void explain_seccomp(const struct facts *f, const char *w, struct verdict
 	set(v, "seccomp", SECCOMP_FIX, "Seccomp: %lld, Seccomp_filters: %s; %s",
 	    f->seccomp_mode, filters, w);
 }
+
+static void explain_eusers(const struct facts *f, const char *w, struct verdict *v);
 
 /* The user-namespace sysctls that refuse an unprivileged caller; true if one did. */
 static bool explain_userns_sysctl(const struct facts *f, const char *w, struct verdict *v)
@@ -222,12 +227,37 @@ static bool explain_userns_sysctl(const struct facts *f, const char *w, struct v
 	return false;
 }
 
+/* No sysctl says no, yet the driver could not make its user namespace: the
+ * count limit of an enclosing user namespace (its sysctl is not visible from
+ * here) or the 32-level user-namespace depth.  true if one of them explains it. */
+static bool explain_driver_userns(const struct facts *f, const char *w, struct verdict *v)
+{
+	if (!is(f->mode, "none") || !f->userns_errno)
+		return false;
+	if (is(f->userns_errno, "ENOSPC")) {
+		set(v, "user.max_user_namespaces",
+		    "raise user.max_user_namespaces in the user namespace that owns this one (a "
+		    "container's owner may have lowered it), or run as root with CAP_SYS_ADMIN",
+		    "the driver's unshare(CLONE_NEWUSER) -> ENOSPC while user.max_user_namespaces=%lld "
+		    "here: the count is exhausted here or in an enclosing user namespace, or 32 "
+		    "user-namespace levels are in use; %s", f->max_user_ns, w);
+		return true;
+	}
+	if (is(f->userns_errno, "EUSERS")) {
+		explain_eusers(f, w, v);
+		return true;
+	}
+	return false;
+}
+
 static void explain_denied(const struct facts *f, const char *errname, const char *context,
 			   const char *w, struct verdict *v)
 {
 	bool enosys = is(errname, "ENOSYS");
+	/* in mode userns the probes hold every capability in their own namespace */
+	bool privileged = f->cap_sys_admin == 1 || is(f->mode, "userns");
 
-	if (seccomp_filtering(f) && (enosys || f->cap_sys_admin == 1 ||
+	if (seccomp_filtering(f) && (enosys || privileged ||
 				     !explain_userns_sysctl(f, w, v))) {
 		explain_seccomp(f, w, v);
 		return;
@@ -238,8 +268,8 @@ static void explain_denied(const struct facts *f, const char *errname, const cha
 		    "system call; %s", f->seccomp_mode, w);
 		return;
 	}
-	if (f->cap_sys_admin != 1) {
-		if (explain_userns_sysctl(f, w, v))
+	if (!privileged) {
+		if (explain_userns_sysctl(f, w, v) || explain_driver_userns(f, w, v))
 			return;
 		if (f->no_new_privs == 1 && context && strstr(context, "newuidmap")) {
 			set(v, "no_new_privs", "drop PR_SET_NO_NEW_PRIVS (e.g. not under "
@@ -259,8 +289,9 @@ static void explain_denied(const struct facts *f, const char *errname, const cha
 		       strstr(f->lsm, "smack") || strstr(f->lsm, "tomoyo"))) {
 		set(v, "lsm", "check the LSM's audit log (journalctl -k | grep -i -e apparmor "
 		    "-e avc) and allow namespace creation for this program",
-		    "no seccomp filter (Seccomp: %lld) and CAP_SYS_ADMIN present, so a security "
-		    "module denied it (lsm: %s); %s", f->seccomp_mode, f->lsm, w);
+		    "no seccomp filter (Seccomp: %lld) and CAP_SYS_ADMIN present%s, so a security "
+		    "module denied it (lsm: %s); %s", f->seccomp_mode,
+		    is(f->mode, "userns") ? " (in the probes' own user namespace)" : "", f->lsm, w);
 		return;
 	}
 	set(v, "unknown", "rerun with strace -f to see which call is refused",
@@ -268,29 +299,55 @@ static void explain_denied(const struct facts *f, const char *errname, const cha
 	    errname ? errname : "none");
 }
 
-/* ENOSPC: a namespace count limit (4.9+) or the 32-level nesting limit. */
-static void explain_nospace(const struct facts *f, const char *context, const char *w,
-			    struct verdict *v)
+/* ENOSPC (4.9+; research/kernel-facts.md 4b, from the 4.9.0 source, the
+ * ucounts commit id not verified): create_pid_namespace() answers it for a level
+ * above MAX_PID_NS_LEVEL (32, the kernel's own nesting limit, since 3.7 with
+ * f2302505775f) and when inc_pid_namespaces() finds user.max_pid_namespaces
+ * reached in this user namespace or any enclosing one.  So below level 33 it is always a count limit,
+ * whatever the visible sysctl says; CLONE_NEWUSER has the same pair of checks
+ * (user.max_user_namespaces, 32 user-namespace levels). */
+static void explain_nospace(const struct facts *f, const char *context, long level,
+			    const char *w, struct verdict *v)
 {
 	bool userns = userns_related(context);
 	/* "low": 0 refuses everything; under 33 cannot hold one nesting chain. */
 	bool user_low = f->max_user_ns >= 0 && f->max_user_ns < 33;
 	bool pid_low = f->max_pid_ns >= 0 && f->max_pid_ns < 33;
 
+	if (level < 0 && f->pid_ns_level >= 0)
+		level = f->pid_ns_level + 1;
 	if (user_low && (userns || !pid_low)) {
 		set(v, "user.max_user_namespaces", "raise user.max_user_namespaces (it is per user "
 		    "namespace: a container's owner may have lowered it)",
 		    "user.max_user_namespaces=%lld; %s", f->max_user_ns, w);
-	} else if (pid_low) {
-		set(v, "user.max_pid_namespaces", "raise user.max_pid_namespaces",
-		    "user.max_pid_namespaces=%lld; %s", f->max_pid_ns, w);
+	} else if (userns) {
+		set(v, "user.max_user_namespaces", "raise user.max_user_namespaces where it is "
+		    "reached (here or in an enclosing user namespace), or nest fewer user namespaces",
+		    "user.max_user_namespaces=%lld here, so the count of an enclosing user namespace "
+		    "or the 32-level user-namespace depth was reached; %s", f->max_user_ns, w);
+	} else if (level > 32) {
+		set(v, "nested-pidns",
+		    "run closer to the initial PID namespace (fewer nested containers): the kernel "
+		    "allows 32 nested PID namespaces",
+		    "the new namespace would be level %ld: the 32-level nesting limit "
+		    "(MAX_PID_NS_LEVEL since 3.7; EINVAL until 4.8, ENOSPC from 4.9); "
+		    "pid_ns_level=%lld; %s", level, f->pid_ns_level, w);
+	} else if (pid_low || level >= 1) {
+		set(v, "user.max_pid_namespaces",
+		    "raise user.max_pid_namespaces (sysctl -w user.max_pid_namespaces=N, in the user "
+		    "namespace where it is reached: a container's owner may have lowered it), or end "
+		    "the processes that hold PID namespaces",
+		    "ENOSPC below the 32-level nesting limit (the new namespace would be level %ld) is "
+		    "a namespace count limit: user.max_pid_namespaces=%lld here (it is counted per "
+		    "user in this user namespace and every enclosing one); %s",
+		    level, f->max_pid_ns, w);
 	} else {
 		set(v, "nested-pidns",
 		    "run closer to the initial PID namespace (fewer nested containers): the kernel "
 		    "allows 32 nested PID namespaces",
-		    "no namespace-count limit is low, so the 32-level nesting limit was hit "
-		    "(MAX_PID_NS_LEVEL since 3.7; EINVAL until 4.8, ENOSPC from 4.9); "
-		    "pid_ns_level=%lld; %s", f->pid_ns_level, w);
+		    "no namespace-count limit is low and the nesting level is unknown, so the "
+		    "32-level nesting limit was probably hit (MAX_PID_NS_LEVEL since 3.7; EINVAL "
+		    "until 4.8, ENOSPC from 4.9); %s", w);
 	}
 }
 
@@ -307,14 +364,23 @@ static void add_context(const struct facts *f, struct verdict *v)
 		append_why(v, "; running in a container (%s%s%s)", f->container,
 			   f->container_evidence ? ": " : "",
 			   f->container_evidence ? f->container_evidence : "");
-	if (f->userns_errno && is(f->mode, "none"))
-		append_why(v, "; the driver's unshare(CLONE_NEWUSER) -> %s", f->userns_errno);
+	if (f->userns_errno && is(f->mode, "none") && !strstr(v->why, "the driver's"))
+		append_why(v, "; the driver's user namespace failed at %s -> %s",
+			   is(f->userns_step, "uid_map") || is(f->userns_step, "gid_map") ||
+			   is(f->userns_step, "setgroups") ? f->userns_step : "unshare(CLONE_NEWUSER)",
+			   f->userns_errno);
 	if (f->pid_ns_level > 0 && !is(v->cause, "nested-pidns"))
 		append_why(v, "; already %lld PID namespace level(s) below the initial one",
 			   f->pid_ns_level);
 }
 
 json_t *cause_explain(const json_t *environment, const char *errname, const char *context)
+{
+	return cause_explain_at(environment, errname, context, -1);
+}
+
+json_t *cause_explain_at(const json_t *environment, const char *errname, const char *context,
+			 long level)
 {
 	struct facts f;
 	struct verdict v = {0};
@@ -326,7 +392,7 @@ json_t *cause_explain(const json_t *environment, const char *errname, const char
 		set(&v, "unknown", "run nsprobe on the host itself to read the environment",
 		    "no environment facts (replayed or qemu run); %s", w);
 	else if (is(errname, "ENOSPC"))
-		explain_nospace(&f, context, w, &v);
+		explain_nospace(&f, context, level, w, &v);
 	else if (is(errname, "EUSERS"))
 		explain_eusers(&f, w, &v);
 	else if (!errname || is(errname, "EPERM") || is(errname, "EACCES") || is(errname, "ENOSYS"))

@@ -14,7 +14,17 @@
  * cause names: seccomp, capabilities, user.max_user_namespaces,
  * kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns,
  * user.max_pid_namespaces, no_new_privs, lsm, nested-pidns, unknown;
- * added: nested-userns (EUSERS, the user-namespace depth limit 3.11-4.8). */
+ * added: nested-userns (EUSERS, the user-namespace depth limit 3.11-4.8).
+ * environment.userns_errno/userns_step (report/userns.c) name the driver's own
+ * failed user-namespace setup when mode is "none". */
 json_t *cause_explain(const json_t *environment, const char *errname, const char *context);
+
+/* The same, knowing the PID-namespace level the refused call would have made
+ * (1 = the first below the initial namespace; -1 unknown, then pid_ns_level + 1
+ * is assumed).  It tells ENOSPC apart: above level 32 it is the kernel's
+ * nesting limit (nested-pidns), at or below it a namespace count limit
+ * (user.max_pid_namespaces, here or in an enclosing user namespace). */
+json_t *cause_explain_at(const json_t *environment, const char *errname, const char *context,
+			 long level);
 
 #endif

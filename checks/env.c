@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef PR_GET_NO_NEW_PRIVS
@@ -282,6 +284,118 @@ static void wsl(struct evidence *e)
 		note(e, "wsl1", "%s", "/proc/version names Microsoft (WSL1)");
 }
 
+/* qemu-user runs foreign-architecture binaries through binfmt_misc handlers
+ * (qemu-user-static registers "qemu-aarch64", ...): their names, [] when none,
+ * null when binfmt_misc is not mounted here (a container may still inherit the
+ * host's handlers: before 6.7 they are global, not per user namespace). */
+static json_t *binfmt_qemu(void)
+{
+	DIR *d = opendir("/proc/sys/fs/binfmt_misc");
+	struct dirent *de;
+	json_t *a;
+
+	if (!d || access("/proc/sys/fs/binfmt_misc/register", F_OK) < 0) {
+		if (d)
+			closedir(d);
+		return json_null();
+	}
+	a = json_array();
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "qemu-", 5))
+			json_array_append_new(a, json_string(de->d_name));
+	closedir(d);
+	return a;
+}
+
+static bool has_token(const char *list, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, tok, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Our cgroup's directory for `controller`: the v1 hierarchy that has it, else
+ * the unified (v2, "0::/path") one.  0, or -1 when neither is mounted. */
+static int cgroup_dir(const char *controller, char *buf, size_t len)
+{
+	char line[1024], v2[1024] = "";
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		if (has_token(c1 + 1, controller))
+			found = snprintf(buf, len, "/sys/fs/cgroup/%s%s", controller, c2 + 1) < (int)len ? 0 : -1;
+		else if (c1[1] == '\0')
+			snprintf(v2, sizeof(v2), "%s", c2 + 1);
+	}
+	fclose(f);
+	if (found == 0 || !v2[0])
+		return found;
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+		return snprintf(buf, len, "/sys/fs/cgroup%s", v2) < (int)len ? 0 : -1;
+	if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
+		return snprintf(buf, len, "/sys/fs/cgroup/unified%s", v2) < (int)len ? 0 : -1;
+	return -1;
+}
+
+/* The nearest numeric pids.max from our cgroup up ("max" when none is set,
+ * null when no pids controller is visible) and its pids.current. */
+static void pids_limit(json_t **max, json_t **cur)
+{
+	char dir[1024], path[1100], buf[64], *slash;
+	size_t root = strlen("/sys/fs/cgroup");
+
+	*max = json_null();
+	*cur = json_null();
+	if (cgroup_dir("pids", dir, sizeof(dir)) < 0)
+		return;
+	*max = json_string("max");   /* the root cgroup has no pids.max: unlimited */
+	for (;;) {
+		snprintf(path, sizeof(path), "%s/pids.max", dir);
+		if (read_line(path, buf, sizeof(buf))) {
+			bool unlimited = !strcmp(buf, "max");
+
+			json_decref(*max);
+			*max = unlimited ? json_string("max") : json_integer(strtoll(buf, NULL, 10));
+			if (!unlimited) {
+				json_decref(*cur);
+				snprintf(path, sizeof(path), "%s/pids.current", dir);
+				*cur = sysctl_int(path);
+				return;
+			}
+		}
+		slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < root)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* The limits behind EAGAIN from fork/clone/pthread_create: the pids cgroup,
+ * RLIMIT_NPROC (per real uid), kernel.threads-max. */
+static json_t *task_limits(void)
+{
+	json_t *max, *cur;
+	struct rlimit rl;
+
+	pids_limit(&max, &cur);
+	return json_pack("{s:o, s:o, s:o, s:o}", "pids.max", max, "pids.current", cur, "RLIMIT_NPROC",
+			 getrlimit(RLIMIT_NPROC, &rl) < 0 ? json_null() :
+			 rl.rlim_cur == RLIM_INFINITY ? json_string("unlimited") : json_integer((json_int_t)rl.rlim_cur),
+			 "kernel.threads-max", sysctl_int("/proc/sys/kernel/threads-max"));
+}
+
 static void env_container(json_t *env)
 {
 	struct evidence e = {0};
@@ -311,6 +425,8 @@ json_t *environment_facts(void)
 	pid_ns_level(env);
 	json_object_set_new(env, "initial_user_ns", initial_user_ns());
 	env_container(env);
+	json_object_set_new(env, "binfmt_qemu", binfmt_qemu());
+	json_object_set_new(env, "task_limits", task_limits());
 	json_object_set_new(env, "mode", json_null());
 	json_object_set_new(env, "mode_reason", json_null());
 	return env;

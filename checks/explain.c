@@ -302,6 +302,89 @@ static const char *env_simple(const json_t *env, const char *cause, char *ev, si
 	return NULL;
 }
 
+/* binfmt_misc handlers named qemu-*: without one, no foreign-architecture
+ * program is run through qemu-user here (unless started as `qemu-ARCH PROG`). */
+static const char *env_qemu_user(const json_t *env, char *ev, size_t len)
+{
+	json_t *h = json_object_get(env, "binfmt_qemu"), *v;
+	size_t i, used;
+
+	if (!json_is_array(h)) {
+		snprintf(ev, len, "binfmt_misc is not mounted here, so its qemu-user handlers cannot "
+			 "be read; compare `file BINARY` with `uname -m`");
+		return "unknown";
+	}
+	if (json_array_size(h) == 0) {
+		snprintf(ev, len, "no qemu-* handler in /proc/sys/fs/binfmt_misc: foreign-architecture "
+			 "programs do not run under qemu-user here (unless started as `qemu-ARCH PROG`)");
+		return "does-not-hold";
+	}
+	used = (size_t)snprintf(ev, len, "binfmt_misc runs foreign binaries through qemu-user (");
+	json_array_foreach(h, i, v)
+		if (used < len)
+			used += (size_t)snprintf(ev + used, len - used, "%s%s", i ? ", " : "",
+						 json_string_value(v));
+	if (used < len)
+		snprintf(ev + used, len - used, "): it holds if the failing binary is not built for "
+			 "`uname -m` (see `file BINARY`)");
+	return "unknown";
+}
+
+/* pids cgroup and RLIMIT_NPROC as seen by this process (the failing program
+ * may live in another cgroup: a container's own pids.max). */
+static const char *env_pids_limit(const json_t *env, char *ev, size_t len)
+{
+	const json_t *l = json_object_get(env, "task_limits");
+	json_t *max = json_object_get(l, "pids.max"), *cur = json_object_get(l, "pids.current");
+	json_t *nproc = json_object_get(l, "RLIMIT_NPROC");
+	char m[32] = "unknown", n[32] = "unknown";
+
+	if (!json_is_object(l))
+		return "unknown";
+	if (json_is_integer(max))
+		snprintf(m, sizeof(m), "%lld", (long long)json_integer_value(max));
+	else if (json_is_string(max))
+		snprintf(m, sizeof(m), "%s", json_string_value(max));
+	if (json_is_integer(nproc))
+		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(nproc));
+	else if (json_is_string(nproc))
+		snprintf(n, sizeof(n), "%s", json_string_value(nproc));
+	snprintf(ev, len, "this cgroup's pids.max=%s (pids.current=%lld), RLIMIT_NPROC=%s (`ulimit -u`)", m,
+		 json_is_integer(cur) ? (long long)json_integer_value(cur) : -1LL, n);
+	if (json_is_integer(max) && json_is_integer(cur) &&
+	    json_integer_value(cur) * 10 >= json_integer_value(max) * 9)
+		return "holds";
+	if (json_is_string(max) && !strcmp(m, "max") && !strcmp(n, "unlimited"))
+		return "does-not-hold";
+	return "unknown";
+}
+
+/* A denying LSM must be loaded for an LSM to deny. */
+static const char *env_lsm(const json_t *env, char *ev, size_t len)
+{
+	static const char *const denying[] = { "apparmor", "selinux", "smack", "tomoyo", "bpf" };
+	json_t *lsm = json_object_get(env, "lsm"), *v;
+	size_t i, k, used = 0;
+	bool any = false;
+
+	if (!json_is_array(lsm)) {
+		snprintf(ev, len, "/sys/kernel/security/lsm not readable (before 4.15, or securityfs not mounted)");
+		return "unknown";
+	}
+	used = (size_t)snprintf(ev, len, "lsm: ");
+	json_array_foreach(lsm, i, v) {
+		for (k = 0; k < sizeof(denying) / sizeof(denying[0]); k++)
+			any |= json_is_string(v) && !strcmp(json_string_value(v), denying[k]);
+		if (used < len)
+			used += (size_t)snprintf(ev + used, len - used, "%s%s", i ? "," : "",
+						 json_is_string(v) ? json_string_value(v) : "?");
+	}
+	if (used < len)
+		snprintf(ev + used, len - used, any ? " (a policy module is loaded: its audit log says "
+			 "whether it denied)" : " (no AppArmor, SELinux, Smack, TOMOYO or BPF LSM)");
+	return any ? "unknown" : "does-not-hold";
+}
+
 const char *explain_env_cause(const json_t *env, const char *cause, char *ev, size_t len)
 {
 	const char *r;
@@ -319,6 +402,12 @@ const char *explain_env_cause(const json_t *env, const char *cause, char *ev, si
 		return sysctl_cause(env, cause, 0, true, ev, len);
 	if (strcmp(cause, "kernel.apparmor_restrict_unprivileged_userns") == 0)
 		return sysctl_cause(env, cause, 1, true, ev, len);
+	if (strcmp(cause, "qemu-user") == 0)
+		return env_qemu_user(env, ev, len);
+	if (strcmp(cause, "pids-limit") == 0)
+		return env_pids_limit(env, ev, len);
+	if (strcmp(cause, "lsm") == 0)
+		return env_lsm(env, ev, len);
 	r = env_simple(env, cause, ev, len);
 	return r ? r : "unknown";
 }

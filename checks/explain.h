@@ -10,9 +10,10 @@
  *                "summary": "...", "tell_apart": "...", "fix": "..."},
  *               {"kind": "environment", "cause": "<environment cause>", ...}],
  *    "advice": "..."}
- * Environment causes: the names of cause.h plus container, wsl1, qemu-user,
- * pids-limit, memory, kernel-too-old, userns-disabled-boot (see
- * explain_env_cause(); the last four are "unknown" from here).
+ * Environment causes: the names of cause.h plus container, wsl1, qemu-user
+ * (environment.binfmt_qemu), pids-limit (environment.task_limits), memory,
+ * kernel-too-old, userns-disabled-boot (see explain_env_cause(); memory and
+ * kernel-too-old are "unknown" from here).  A cause may list "probes" to run.
  */
 #ifndef NSPROBE_EXPLAIN_H
 #define NSPROBE_EXPLAIN_H

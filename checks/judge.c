@@ -8,6 +8,7 @@
 #include "checks/judge.h"
 #include "checks/cause.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,6 +73,27 @@ static long start_level(const struct jctx *c, const char *pk)
 	if (e && as_long(json_string_value(json_object_get(json_object_get(e, "fields"), "start_level")), &v) == 0)
 		return v;
 	return json_is_integer(lvl) ? (long)json_integer_value(lvl) : 0;
+}
+
+/* The PID-namespace level the probe's refused call would have created, or -1
+ * when its starting level is unknown: nest_depth's next level (start + depth +
+ * 1), else one below where the probe started.  cause.c tells the kernel's
+ * nesting limit (above 32) from a count limit with it. */
+static long new_level(const struct jctx *c, const char *probe_or_pk, const json_t *e)
+{
+	const json_t *f = json_object_get(e, "fields");
+	const json_t *lvl = c->env ? json_object_get(c->env, "pid_ns_level") : NULL;
+	long start, depth;
+
+	if (as_long(json_string_value(json_object_get(f, "start_level")), &start) < 0) {
+		if (!json_is_integer(lvl))
+			return -1;
+		start = (long)json_integer_value(lvl);
+	}
+	if (!strncmp(probe_or_pk, "nest_depth", 10) &&
+	    as_long(json_string_value(json_object_get(f, "depth")), &depth) == 0)
+		return start + depth + 1;
+	return start + 1;
 }
 
 /* One matcher (docs/internals.md §3): "X" exact, ">0" a positive integer,
@@ -155,9 +177,33 @@ static json_t *cause_new(const char *cause, const char *fmt, ...)
 	return json_pack("{s:s, s:s}", "cause", cause, "why", why);
 }
 
+/* errnos that the environment answers (cause.c): privileges, filters, limits;
+ * EUSERS is the user-namespace depth limit (3.11-4.8). */
+static const char *const ENV_ERRNOS[] = { "EPERM", "EACCES", "ENOSPC", "ENOSYS", "EUSERS", NULL };
+
 static int env_errno(const char *v)
 {
-	return v && (!strcmp(v, "EPERM") || !strcmp(v, "EACCES") || !strcmp(v, "ENOSPC") || !strcmp(v, "ENOSYS"));
+	for (size_t i = 0; v && ENV_ERRNOS[i]; i++)
+		if (!strcmp(v, ENV_ERRNOS[i]))
+			return 1;
+	return 0;
+}
+
+/* The first environment errno named as a word in a probe's reason text
+ * ("clone(CLONE_NEWPID) failed with EPERM: ..."), or NULL. */
+static const char *env_errno_in_text(const char *text)
+{
+	for (const char *p = text; p && *p; p++) {
+		if (p != text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		for (size_t i = 0; ENV_ERRNOS[i]; i++) {
+			size_t n = strlen(ENV_ERRNOS[i]);
+
+			if (!strncmp(p, ENV_ERRNOS[i], n) && !isalnum((unsigned char)p[n]) && p[n] != '_')
+				return ENV_ERRNOS[i];
+		}
+	}
+	return NULL;
 }
 
 /* The first EPERM/EACCES/ENOSPC/ENOSYS among the probe's fields, or NULL. */
@@ -172,31 +218,79 @@ static const char *env_errname(const json_t *fields)
 	return NULL;
 }
 
+/* " (exit 1)", " (signal 11)", or "" when the entry does not say how it ended
+ * (the qemu extractor's "not run" entries have neither). */
+static void ending_of(const json_t *e, char *buf, size_t len)
+{
+	json_t *ex = json_object_get(e, "exit"), *sig = json_object_get(e, "signal");
+
+	if (json_is_integer(sig) && json_integer_value(sig) > 0)
+		snprintf(buf, len, " (signal %lld)", (long long)json_integer_value(sig));
+	else if (json_is_integer(ex))
+		snprintf(buf, len, " (exit %lld)", (long long)json_integer_value(ex));
+	else
+		buf[0] = '\0';
+}
+
+/* " after 10 s", " after 250 ms", or " (its time limit passed)" when no
+ * duration was recorded (a qemu guest that stopped mid-probe records 0). */
+static void duration_of(const json_t *e, char *buf, size_t len)
+{
+	json_t *ms = json_object_get(e, "duration_ms");
+	long long v = json_is_integer(ms) ? json_integer_value(ms) : 0;
+
+	if (v >= 1000)
+		snprintf(buf, len, " after %lld s", (v + 500) / 1000);
+	else if (v > 0)
+		snprintf(buf, len, " after %lld ms", v);
+	else
+		snprintf(buf, len, " (its time limit passed)");
+}
+
+/* A probe that broke or timed out: its ending, its own reason (the runner's,
+ * the qemu extractor's "not run: ...") and the first stderr line. */
+static json_t *cause_of_failure(const char *probe, const json_t *e, int timeout)
+{
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *serr = json_string_value(json_object_get(e, "stderr"));
+	int rlen = reason ? (int)strcspn(reason, "\n") : 0, slen = serr ? (int)strcspn(serr, "\n") : 0;
+	char how[64];
+
+	if (serr && reason && rlen == slen && !strncmp(reason, serr, (size_t)rlen))
+		serr = NULL;   /* the same words twice */
+	if (!timeout)
+		ending_of(e, how, sizeof(how));
+	/* the runner's generic reasons only repeat the ending */
+	if (!timeout && how[0] && reason &&
+	    (!strncmp(reason, "exited ", 7) || !strncmp(reason, "killed by signal", 16))) {
+		reason = NULL;
+		rlen = 0;
+	}
+	if (timeout && reason)
+		how[0] = '\0';   /* the runner's reason names the configured limit */
+	else if (timeout)
+		duration_of(e, how, sizeof(how));
+	return cause_new(timeout ? "probe-timeout" : "probe-broken", "%s %s%s%s%.*s%s%.*s", probe,
+			 timeout ? "timed out" : "broke", how, reason ? ": " : "", rlen, reason ? reason : "",
+			 serr ? (reason ? "; stderr: " : ": ") : "", slen, serr ? serr : "");
+}
+
 /* A probe that did not measure: why, from how it ended. */
 static json_t *cause_of_ending(const struct jctx *c, const char *probe, const json_t *e)
 {
 	const char *status = json_string_value(json_object_get(e, "status")) ?: "";
 	const char *reason = json_string_value(json_object_get(e, "reason"));
-	const char *serr = json_string_value(json_object_get(e, "stderr"));
-	json_t *ms = json_object_get(e, "duration_ms"), *ex = json_object_get(e, "exit");
-	json_t *sig = json_object_get(e, "signal");
+	const char *errname;
 	char ctx[512];
 
-	if (!strcmp(status, "timeout"))
-		return json_is_integer(ms) ? cause_new("probe-timeout", "%s timed out after %lld s", probe,
-						       (long long)(json_integer_value(ms) + 500) / 1000)
-					   : cause_new("probe-timeout", "%s timed out", probe);
-	if (!strcmp(status, "broken")) {
-		const char *detail = serr ? serr : reason; /* the qemu extractor sets reason "not run: ..." */
-
-		return cause_new("probe-broken", "%s broke (%s %lld)%s%.*s", probe, json_is_integer(sig) ? "signal" : "exit",
-				 (long long)json_integer_value(json_is_integer(sig) ? sig : ex), detail ? ": " : "",
-				 detail ? (int)strcspn(detail, "\n") : 0, detail ? detail : "");
-	}
+	if (!strcmp(status, "timeout") || !strcmp(status, "broken"))
+		return cause_of_failure(probe, e, !strcmp(status, "timeout"));
 	if (reason && !strncmp(reason, "not-applicable", 14))
 		return cause_new("not-applicable", "%s: %s", probe, reason);
 	snprintf(ctx, sizeof(ctx), "%s: %s", probe, reason ? reason : "skipped");
-	return cause_explain(c->env, env_errname(json_object_get(e, "fields")), ctx);
+	errname = env_errname(json_object_get(e, "fields"));
+	return cause_explain_at(c->env, errname ? errname : env_errno_in_text(reason), ctx,
+				new_level(c, probe, e));
 }
 
 /* A measured probe whose answer matched no rule: an environment errno, an n/a. */
@@ -209,7 +303,7 @@ static json_t *cause_of_value(const struct jctx *c, const char *pk, const json_t
 
 	if (env_errno(val)) {
 		snprintf(ctx, sizeof(ctx), "%s=%s", pk, val);
-		return cause_explain(c->env, val, ctx);
+		return cause_explain_at(c->env, val, ctx, new_level(c, pk, e));
 	}
 	if (val && !strcmp(val, "n/a")) {
 		snprintf(key, sizeof(key), "%s_reason", dot + 1);

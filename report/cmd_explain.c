@@ -262,6 +262,29 @@ static json_t *holding(const json_t *matches)
 	return out;
 }
 
+/* What the probes showed here, one line per behaviour they decided (left out:
+ * a behaviour whose probes were not run, or that only inherits the cause of a
+ * behaviour it requires). */
+static void print_probed(const json_t *out)
+{
+	const json_t *bs = json_object_get(out, "behaviours"), *b;
+	const char *id;
+	bool any = false;
+
+	json_object_foreach((json_t *)bs, id, b) {
+		const json_t *cause = json_object_get(b, "cause");
+
+		/* not run, or only the cause of a behaviour it requires, restated */
+		if (!strcmp(str_of(cause, "cause") ?: "", "not-run") || json_object_get(cause, "via"))
+			continue;
+		if (!any)
+			printf("  probed here:\n");
+		any = true;
+		printf("    %-34s %-12s %s\n", id, str_of(b, "status") ?: "?",
+		       cause ? str_of(cause, "cause") ?: "" : str_of(b, "evidence") ?: "");
+	}
+}
+
 static void print_human(const json_t *out)
 {
 	const json_t *matches = json_object_get(out, "matches"), *m, *h;
@@ -276,13 +299,14 @@ static void print_human(const json_t *out)
 	}
 	json_array_foreach(matches, i, m)
 		print_match(m);
-	printf("\nOn this host (%s, mode %s):", str_of(out, "release") ?: "?",
+	printf("\nOn this host (%s, mode %s):\n", str_of(out, "release") ?: "?",
 	       str_of(json_object_get(out, "environment"), "mode") ?: "not probed");
+	if (str_of(json_object_get(out, "environment"), "mode_reason"))
+		printf("  mode: %s\n", str_of(json_object_get(out, "environment"), "mode_reason"));
+	print_probed(out);
 	if (json_array_size(json_object_get(out, "holds_here")) == 0)
-		printf(" none of these causes is shown to hold%s.\n",
+		printf("  none of these causes is shown to hold%s.\n",
 		       json_is_true(json_object_get(out, "probed")) ? "" : " (nothing was probed)");
-	else
-		printf("\n");
 	json_array_foreach(json_object_get(out, "holds_here"), i, h)
 		printf("  %s holds (%s)\n    what to do: %s\n", str_of(h, "cause"), str_of(h, "evidence"),
 		       str_of(h, "fix") ?: "see above");

@@ -46,24 +46,6 @@ bool have_cap_sys_admin(void)
 	return (data[0].effective >> CAP_BIT_SYS_ADMIN) & 1;
 }
 
-/* In a throw-away child: can this process create a user namespace?  0 or errno. */
-static int try_userns(void)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return errno;
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER) < 0 ? (errno & 0xff) : 0);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return errno;
-	if (!WIFEXITED(status))
-		return EIO;
-	return WEXITSTATUS(status);
-}
-
 /* errno names for the values unshare(CLONE_NEWUSER) returns; strerrorname_np
  * needs glibc 2.32, and the driver must build on older distributions too. */
 static const char *errno_name_of(int e)
@@ -82,6 +64,38 @@ static const char *errno_name_of(int e)
 	return other;
 }
 
+/* In a throw-away child, the same handshake the runner does for every probe:
+ * unshare(CLONE_NEWUSER), the parent writes the maps, the child goes on.  So a
+ * map write that is refused (Ubuntu's AppArmor restriction lets the unshare
+ * through and fails uid_map) is found here, not once per probe.  0, or the
+ * errno with m->step and m->detail saying where. */
+static int try_userns(struct userns_mode *m)
+{
+	struct userns_sync s;
+	struct userns_fail f;
+	int status, rc;
+	pid_t pid;
+
+	if (userns_pipes(&s) < 0)
+		return errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = errno;
+		userns_close(&s);
+		return rc;
+	}
+	if (pid == 0)
+		_exit(userns_child(&s) < 0 ? 1 : 0);
+	rc = userns_parent_fail(&s, pid, &f);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return 0;
+	snprintf(m->step, sizeof(m->step), "%s", f.step[0] ? f.step : "handshake");
+	snprintf(m->detail, sizeof(m->detail), "%s", f.why);
+	return f.err ? f.err : EIO;
+}
+
 void userns_decide(struct userns_mode *m)
 {
 	int e;
@@ -94,19 +108,22 @@ void userns_decide(struct userns_mode *m)
 			 (unsigned)geteuid());
 		return;
 	}
-	e = try_userns();
+	e = try_userns(m);
 	if (e == 0) {
 		snprintf(m->mode, sizeof(m->mode), "userns");
 		snprintf(m->reason, sizeof(m->reason),
-			 "not root; user namespace created with uid %u mapped to 0",
-			 (unsigned)geteuid());
+			 "no CAP_SYS_ADMIN (euid %u), so each probe runs in a new user namespace "
+			 "with uid %u and gid %u mapped to 0, holding the capabilities there "
+			 "(unprivileged user namespaces, 3.8+)",
+			 (unsigned)geteuid(), (unsigned)geteuid(), (unsigned)getegid());
 		return;
 	}
 	m->userns_errno = e;
 	snprintf(m->mode, sizeof(m->mode), "none");
 	snprintf(m->reason, sizeof(m->reason),
-		 "not root, and unshare(CLONE_NEWUSER) failed: %s (%s); probes run without privilege",
-		 errno_name_of(e), strerror(e));
+		 "no CAP_SYS_ADMIN (euid %u), and no user namespace: %s; probes run without "
+		 "privilege and report what refuses them", (unsigned)geteuid(),
+		 m->detail[0] ? m->detail : strerror(e));
 }
 
 void userns_annotate(json_t *environment, const struct userns_mode *m)
@@ -118,6 +135,7 @@ void userns_annotate(json_t *environment, const struct userns_mode *m)
 	json_object_set_new(environment, "mode", json_string(m->mode));
 	json_object_set_new(environment, "mode_reason", json_string(m->reason));
 	json_object_set_new(environment, "userns_errno", name ? json_string(name) : json_null());
+	json_object_set_new(environment, "userns_step", m->step[0] ? json_string(m->step) : json_null());
 }
 
 int userns_pipes(struct userns_sync *s)
@@ -216,44 +234,60 @@ static int write_file(pid_t pid, const char *file, const char *text)
 
 /* uid_map, then setgroups "deny" (3.19+: without it an unprivileged gid_map
  * write is refused since 66d2f338ee4c, 3.19; absent before: skipped), gid_map. */
-static int write_maps(pid_t pid, char *why, size_t why_len)
+static int map_failed(struct userns_fail *f, const char *step, const char *text)
+{
+	f->err = errno;
+	snprintf(f->step, sizeof(f->step), "%s", step);
+	snprintf(f->why, sizeof(f->why), "writing %s \"%s\": %s (%s)", step, text,
+		 errno_name_of(f->err), strerror(f->err));
+	return -1;
+}
+
+static int write_maps(pid_t pid, struct userns_fail *f)
 {
 	char map[64];
 
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)geteuid());
-	if (write_file(pid, "uid_map", map) < 0) {
-		snprintf(why, why_len, "writing uid_map \"0 %u 1\": %s", (unsigned)geteuid(),
-			 strerror(errno));
-		return -1;
-	}
-	if (write_file(pid, "setgroups", "deny") < 0 && errno != ENOENT) {
-		snprintf(why, why_len, "writing setgroups \"deny\": %s", strerror(errno));
-		return -1;
-	}
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getegid());
-	if (write_file(pid, "gid_map", map) < 0) {
-		snprintf(why, why_len, "writing gid_map \"0 %u 1\": %s", (unsigned)getegid(),
-			 strerror(errno));
-		return -1;
-	}
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
+	if (write_file(pid, "uid_map", map) < 0)
+		return map_failed(f, "uid_map", map);
+	if (write_file(pid, "setgroups", "deny") < 0 && errno != ENOENT)
+		return map_failed(f, "setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
+	if (write_file(pid, "gid_map", map) < 0)
+		return map_failed(f, "gid_map", map);
 	return 0;
 }
 
 int userns_parent(struct userns_sync *s, pid_t child, char *why, size_t why_len)
 {
+	struct userns_fail f;
+	int rc = userns_parent_fail(s, child, &f);
+
+	if (rc < 0)
+		snprintf(why, why_len, "%s", f.why);
+	return rc;
+}
+
+int userns_parent_fail(struct userns_sync *s, pid_t child, struct userns_fail *f)
+{
 	char c = 0, e = 0;
 	int rc = -1;
 
+	memset(f, 0, sizeof(*f));
 	close(s->to_parent[1]);
 	close(s->to_child[0]);
 	s->to_parent[1] = s->to_child[0] = -1;
 	if (read_byte(s->to_parent[0], &c) < 0) {
-		snprintf(why, why_len, "the child died before entering its user namespace: %s",
-			 strerror(errno));
+		f->err = errno;
+		snprintf(f->why, sizeof(f->why),
+			 "the child died before entering its user namespace: %s", strerror(f->err));
 	} else if (c == 'E') {
 		read_byte(s->to_parent[0], &e);
-		snprintf(why, why_len, "unshare(CLONE_NEWUSER): %s", strerror((unsigned char)e));
-	} else if (write_maps(child, why, why_len) == 0) {
+		f->err = (unsigned char)e;
+		snprintf(f->step, sizeof(f->step), "unshare");
+		snprintf(f->why, sizeof(f->why), "unshare(CLONE_NEWUSER): %s (%s)",
+			 errno_name_of(f->err), strerror(f->err));
+	} else if (write_maps(child, f) == 0) {
 		rc = 0;
 	}
 	write_byte(s->to_child[1], rc == 0 ? 'G' : 'X');

@@ -13,13 +13,16 @@
 struct userns_mode {
 	char mode[8];         /* "root" | "userns" | "none" */
 	char reason[256];     /* for environment.mode_reason */
-	int userns_errno;     /* errno of unshare(CLONE_NEWUSER) when it failed, else 0 */
+	int userns_errno;     /* errno of the failed step, else 0 */
+	char step[16];        /* the failed step: unshare, uid_map, setgroups, gid_map */
+	char detail[256];     /* what failed, in words */
 };
 
 /* Decide once, at start.  Never fails: the worst case is "none". */
 void userns_decide(struct userns_mode *m);
 
-/* Store mode, mode_reason and userns_errno (errno name or null) in environment. */
+/* Store mode, mode_reason, userns_errno (errno name or null) and userns_step
+ * (the failed step or null) in environment. */
 void userns_annotate(json_t *environment, const struct userns_mode *m);
 
 /* Does the caller have CAP_SYS_ADMIN in its user namespace? */
@@ -33,9 +36,18 @@ struct userns_sync {
 	int to_parent[2];
 	int to_child[2];
 };
+
+/* What a failed handshake tells the parent: the errno of which step. */
+struct userns_fail {
+	int err;              /* 0 when unknown */
+	char step[16];        /* "unshare", "uid_map", "setgroups", "gid_map", or "" */
+	char why[256];
+};
 int userns_pipes(struct userns_sync *s);
 int userns_child(struct userns_sync *s);
 int userns_parent(struct userns_sync *s, pid_t child, char *why, size_t why_len);
+/* userns_parent() that also says which step failed, with its errno. */
+int userns_parent_fail(struct userns_sync *s, pid_t child, struct userns_fail *f);
 void userns_close(struct userns_sync *s);
 
 #endif

@@ -123,8 +123,60 @@ static void nospace(void **state)
 	(void)state;
 	expect_cause("{\"userns_sysctls\": {\"user.max_pid_namespaces\": 0}}", "ENOSPC",
 		     "unshare(CLONE_NEWPID)", "user.max_pid_namespaces", "user.max_pid_namespaces=0");
-	expect_cause("{\"pid_ns_level\": 3}", "ENOSPC", "nest_depth", "nested-pidns", "pid_ns_level=3");
+	/* below the 32-level limit ENOSPC is a count limit, however high the visible
+	 * sysctl (an enclosing user namespace may be the one reached) */
+	expect_cause("{\"pid_ns_level\": 3}", "ENOSPC", "nest_depth", "user.max_pid_namespaces",
+		     "would be level 4");
+	/* at level 32 already, the next one is past the kernel's nesting limit */
+	expect_cause("{\"pid_ns_level\": 32}", "ENOSPC", "unshare_single", "nested-pidns",
+		     "would be level 33");
+	expect_cause("{\"pid_ns_level\": null}", "ENOSPC", "unshare_single", "nested-pidns",
+		     "nesting level is unknown");
 	expect_cause("{}", "EUSERS", "unshare(CLONE_NEWUSER)", "nested-userns", "EUSERS");
+	expect_cause("{}", "ENOSPC", "unshare(CLONE_NEWUSER)", "user.max_user_namespaces",
+		     "enclosing user namespace");
+}
+
+/* cause_explain_at: the level the refused call would have made decides. */
+static void nospace_at_level(void **state)
+{
+	json_t *env = env_with("{\"pid_ns_level\": 0}"), *r;
+
+	(void)state;
+	r = cause_explain_at(env, "ENOSPC", "nest_depth.limit_errno=ENOSPC", 33);
+	assert_string_equal(json_string_value(json_object_get(r, "cause")), "nested-pidns");
+	json_decref(r);
+	r = cause_explain_at(env, "ENOSPC", "nest_depth.limit_errno=ENOSPC", 12);
+	assert_string_equal(json_string_value(json_object_get(r, "cause")), "user.max_pid_namespaces");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "why")), "level 12"));
+	json_decref(r);
+	json_decref(env);
+}
+
+/* The driver's own user namespace failed where no visible sysctl refuses. */
+static void driver_userns_failed(void **state)
+{
+	(void)state;
+	expect_cause("{\"euid\": 1000, \"capabilities\": {\"cap_sys_admin\": false}, \"mode\": \"none\","
+		     " \"userns_errno\": \"ENOSPC\", \"userns_step\": \"unshare\"}",
+		     "EPERM", "unshare_single", "user.max_user_namespaces",
+		     "the driver's unshare(CLONE_NEWUSER) -> ENOSPC");
+	expect_cause("{\"euid\": 1000, \"capabilities\": {\"cap_sys_admin\": false}, \"mode\": \"none\","
+		     " \"userns_errno\": \"EPERM\", \"userns_step\": \"uid_map\"}",
+		     "EPERM", "unshare_single", "capabilities", "failed at uid_map -> EPERM");
+}
+
+/* In mode userns the probes hold CAP_SYS_ADMIN in their own namespace: an
+ * EPERM there is a filter or an LSM, never missing capabilities. */
+static void userns_mode_is_privileged(void **state)
+{
+	(void)state;
+	expect_cause("{\"euid\": 1000, \"capabilities\": {\"cap_sys_admin\": false}, \"mode\": \"userns\","
+		     " \"seccomp\": {\"mode\": 2, \"filters\": 1}}", "EPERM", "unshare_single", "seccomp",
+		     "probes in their own user namespace");
+	expect_cause("{\"euid\": 1000, \"capabilities\": {\"cap_sys_admin\": false}, \"mode\": \"userns\","
+		     " \"lsm\": [\"capability\", \"apparmor\"]}", "EPERM", "unshare_single", "lsm",
+		     "in the probes' own user namespace");
 }
 
 static void lsm_denial_as_root(void **state)
@@ -172,6 +224,9 @@ int main(void)
 		cmocka_unit_test(debian_userns_clone),
 		cmocka_unit_test(no_cap_no_sysctl_is_capabilities),
 		cmocka_unit_test(nospace),
+		cmocka_unit_test(nospace_at_level),
+		cmocka_unit_test(driver_userns_failed),
+		cmocka_unit_test(userns_mode_is_privileged),
 		cmocka_unit_test(lsm_denial_as_root),
 		cmocka_unit_test(nothing_is_unknown),
 		cmocka_unit_test(container_context_is_quoted),

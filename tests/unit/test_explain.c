@@ -241,6 +241,52 @@ static void which_holds_here(void **state)
 	json_decref(m);
 }
 
+static const char *env_status(const char *env_json, const char *cause, char *ev, size_t len)
+{
+	json_t *env = json_loads(env_json, 0, NULL);
+	const char *st;
+
+	assert_non_null(env);
+	st = explain_env_cause(env, cause, ev, len);
+	json_decref(env);
+	return st;
+}
+
+/* Causes outside the kernel, decided from what env.c read. */
+static void outside_the_kernel(void **state)
+{
+	char ev[512];
+
+	(void)state;
+	/* qemu-user needs a binfmt_misc handler; unmounted: cannot tell */
+	assert_string_equal(env_status("{\"binfmt_qemu\": []}", "qemu-user", ev, sizeof(ev)), "does-not-hold");
+	assert_non_null(strstr(ev, "no qemu-* handler"));
+	assert_string_equal(env_status("{\"binfmt_qemu\": [\"qemu-aarch64\", \"qemu-arm\"]}", "qemu-user", ev,
+				       sizeof(ev)), "unknown");
+	assert_non_null(strstr(ev, "qemu-aarch64, qemu-arm"));
+	assert_string_equal(env_status("{\"binfmt_qemu\": null}", "qemu-user", ev, sizeof(ev)), "unknown");
+	/* WSL1 from /proc/version via the container field */
+	assert_string_equal(env_status("{\"container\": \"wsl1\", \"container_evidence\": \"x\"}", "wsl1", ev,
+				       sizeof(ev)), "holds");
+	assert_string_equal(env_status("{\"container\": \"none\"}", "wsl1", ev, sizeof(ev)), "does-not-hold");
+	/* pids: near the cgroup limit holds; no limit anywhere does not */
+	assert_string_equal(env_status("{\"task_limits\": {\"pids.max\": 100, \"pids.current\": 97,"
+				       " \"RLIMIT_NPROC\": \"unlimited\"}}", "pids-limit", ev, sizeof(ev)), "holds");
+	assert_non_null(strstr(ev, "pids.max=100 (pids.current=97)"));
+	assert_string_equal(env_status("{\"task_limits\": {\"pids.max\": \"max\", \"pids.current\": null,"
+				       " \"RLIMIT_NPROC\": \"unlimited\"}}", "pids-limit", ev, sizeof(ev)),
+			    "does-not-hold");
+	assert_string_equal(env_status("{\"task_limits\": {\"pids.max\": \"max\", \"RLIMIT_NPROC\": 4096}}",
+				       "pids-limit", ev, sizeof(ev)), "unknown");
+	/* an LSM can only deny when a policy module is loaded */
+	assert_string_equal(env_status("{\"lsm\": [\"lockdown\", \"capability\", \"landlock\"]}", "lsm", ev,
+				       sizeof(ev)), "does-not-hold");
+	assert_string_equal(env_status("{\"lsm\": [\"capability\", \"apparmor\"]}", "lsm", ev, sizeof(ev)),
+			    "unknown");
+	assert_string_equal(env_status("{\"seccomp\": {\"mode\": 2, \"filters\": 1}}", "seccomp", ev,
+				       sizeof(ev)), "holds");
+}
+
 static void bad_catalogue_is_refused(void **state)
 {
 	json_t *bad = json_loads("[{\"id\": \"x\", \"title\": \"t\", \"patterns\": [\"re:(\"],"
@@ -270,6 +316,7 @@ int main(void)
 		cmocka_unit_test(unknown_text),
 		cmocka_unit_test(probes_to_run),
 		cmocka_unit_test(which_holds_here),
+		cmocka_unit_test(outside_the_kernel),
 		cmocka_unit_test(bad_catalogue_is_refused),
 	};
 

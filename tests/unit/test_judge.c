@@ -68,6 +68,23 @@ static const char *verdict(json_t *res)
 	return str(res, "verdict");
 }
 
+/* The behaviours that read `probe` (by the evidence or cause naming it) must
+ * not be affected: a probe that broke or hung is never evidence. */
+static void assert_none_affected_by(json_t *res, const char *probe)
+{
+	const char *id;
+	json_t *b;
+
+	json_object_foreach(json_object_get(res, "behaviours"), id, b) {
+		const char *why = str(json_object_get(b, "cause"), "why");
+
+		if (why && strstr(why, probe))
+			assert_string_equal(str(b, "status"), "untestable");
+		if (!strcmp(str(b, "status"), "affected") && strstr(str(b, "evidence"), probe))
+			fail_msg("%s is affected on evidence from %s, which did not measure", id, probe);
+	}
+}
+
 static void assert_agrees(json_t *b, int want)
 {
 	json_t *a = json_object_get(b, "agrees_with_release");
@@ -200,6 +217,9 @@ static void test_timeout(void **state)
 	b = beh(res, "pidns-nesting-limit");
 	assert_string_equal(str(b, "status"), "untestable");
 	assert_string_equal(str(json_object_get(b, "cause"), "cause"), "probe-timeout");
+	/* depth=17 printed before the timeout is not evidence of anything */
+	assert_none_affected_by(res, "unshare_transient");
+	assert_none_affected_by(res, "nest_depth");
 	assert_string_equal(verdict(res), "untestable");
 	assert_int_equal(verdict_exit_status(verdict(res)), 3);
 	json_decref(res);
@@ -216,6 +236,9 @@ static void test_crash(void **state)
 	assert_string_equal(str(b, "status"), "untestable");
 	assert_string_equal(str(json_object_get(b, "cause"), "cause"), "probe-broken");
 	assert_non_null(strstr(str(json_object_get(b, "cause"), "why"), "signal 11"));
+	assert_non_null(strstr(str(json_object_get(b, "cause"), "why"), "Segmentation fault in case_main"));
+	assert_agrees(b, -1);
+	assert_none_affected_by(res, "unshare_multi");
 	assert_string_equal(verdict(res), "untestable");
 	assert_int_equal(verdict_exit_status(verdict(res)), 3);
 	json_decref(res);
@@ -272,6 +295,164 @@ static void test_environment_causes(void **state)
 	kb_free(kb);
 }
 
+/* The linux-6.18-host recording with some probes replaced (new probes object). */
+static json_t *host_probes_with(const char *probe, json_t *e)
+{
+	char dir[4096], rel[256];
+	struct nerr err = { 0 };
+	json_t *probes;
+
+	snprintf(dir, sizeof(dir), "%s/tests/replay/linux-6.18-host", top());
+	probes = replay_load(dir, rel, sizeof(rel), &err);
+	if (!probes)
+		fail_msg("%s", err.msg);
+	if (probe)
+		json_object_set_new(probes, probe, e);
+	return probes;
+}
+
+static const char *why_of(json_t *res, const char *id)
+{
+	return str(json_object_get(beh(res, id), "cause"), "why");
+}
+
+/* A qemu guest that stopped: probes broken with no exit status and a reason,
+ * a probe cut by the host's deadline with no duration.  The cause quotes the
+ * reason; it never invents "exit 0" or "0 s". */
+static void test_failure_reasons(void **state)
+{
+	struct kb *kb = load_kb();
+	struct nerr err = { 0 };
+	json_t *probes, *res, *e;
+
+	(void)state;
+	e = json_pack("{s:s, s:{}, s:i, s:n, s:n, s:s}", "status", "broken", "fields", "duration_ms", 0,
+		      "exit", "signal", "reason", "not run: kernel panic before /init");
+	probes = host_probes_with("unshare_single", e);
+	e = json_pack("{s:s, s:{s:s}, s:i, s:n, s:n, s:s, s:s}", "status", "timeout", "fields", "depth", "20",
+		      "duration_ms", 0, "exit", "signal", "reason", "the host's deadline passed while it ran",
+		      "stderr", "nest_depth: level 20\n");
+	json_object_set_new(probes, "nest_depth", e);
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, NULL, &err);
+	assert_non_null(res);
+	assert_string_equal(str(json_object_get(beh(res, "unshare-pidns-unsupported"), "cause"), "cause"),
+			    "probe-broken");
+	assert_string_equal(why_of(res, "unshare-pidns-unsupported"),
+			    "unshare_single broke: not run: kernel panic before /init");
+	/* the dependants carry the same root cause, marked via */
+	assert_string_equal(why_of(res, "unshare-multithread-einval"),
+			    "unshare_single broke: not run: kernel panic before /init");
+	assert_string_equal(str(json_object_get(beh(res, "unshare-multithread-einval"), "cause"), "via"),
+			    "unshare-pidns-unsupported");
+	assert_string_equal(why_of(res, "pidns-nesting-limit"),
+			    "nest_depth timed out: the host's deadline passed while it ran; stderr: nest_depth: level 20");
+	assert_null(strstr(why_of(res, "pidns-nesting-limit"), "0 s"));
+	assert_none_affected_by(res, "unshare_single");
+	assert_none_affected_by(res, "nest_depth");
+	assert_string_equal(verdict(res), "untestable");
+	assert_int_equal(verdict_exit_status(verdict(res)), 3);
+	json_decref(res);
+	json_decref(probes);
+	/* a live runner's entry: the ending, then the stderr line; its generic
+	 * reason "exited 1" only repeated the ending */
+	e = json_pack("{s:s, s:{}, s:i, s:i, s:n, s:s, s:s}", "status", "broken", "fields", "duration_ms", 3,
+		      "exit", 1, "signal", "reason", "exited 1", "stderr",
+		      "probe unshare_single: fork: Resource temporarily unavailable\nmore\n");
+	probes = host_probes_with("unshare_single", e);
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, NULL, &err);
+	assert_string_equal(why_of(res, "unshare-pidns-unsupported"),
+			    "unshare_single broke (exit 1): probe unshare_single: fork: Resource temporarily unavailable");
+	json_decref(res);
+	json_decref(probes);
+	/* a timeout with neither duration nor reason: no number is invented */
+	e = json_pack("{s:s, s:{}, s:i, s:n, s:n}", "status", "timeout", "fields", "duration_ms", 0, "exit", "signal");
+	probes = host_probes_with("unshare_single", e);
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, NULL, &err);
+	assert_string_equal(why_of(res, "unshare-pidns-unsupported"), "unshare_single timed out (its time limit passed)");
+	json_decref(res);
+	json_decref(probes);
+	kb_free(kb);
+}
+
+/* Under a container runtime's seccomp profile as root: the probes that create
+ * namespaces exit 4 with EPERM.  Every behaviour is untestable with cause
+ * seccomp (dependants via unshare-pidns-unsupported), none affected, exit 3. */
+static void test_seccomp_profile(void **state)
+{
+	static const char *const probes_eperm[] = { "unshare_single", "unshare_multi", "unshare_transient",
+		"thread_after_unshare", "thread_after_setns", "nest_depth", "reaper_death", "getpid_cache" };
+	struct kb *kb = load_kb();
+	struct nerr err = { 0 };
+	json_t *probes = json_object(), *env, *res, *b;
+	const char *id;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		json_object_set_new(probes, probes_eperm[i],
+				    json_pack("{s:s, s:{s:s}, s:i, s:i, s:n, s:s}", "status", "skipped",
+					      "fields", "reason", "unshare(CLONE_NEWPID) failed with EPERM",
+					      "duration_ms", 2, "exit", 4, "signal",
+					      "reason", "unshare(CLONE_NEWPID) failed with EPERM"));
+	env = json_pack("{s:i, s:{s:b, s:s}, s:{s:i, s:i}, s:s, s:i}", "euid", 0, "capabilities",
+			"cap_sys_admin", 1, "effective", "000001ffffffffff", "seccomp", "mode", 2, "filters", 1,
+			"mode", "root", "pid_ns_level", 0);
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, env, &err);
+	assert_non_null(res);
+	json_object_foreach(json_object_get(res, "behaviours"), id, b) {
+		assert_string_equal(str(b, "status"), "untestable");
+		assert_string_equal(str(json_object_get(b, "cause"), "cause"), "seccomp");
+		assert_non_null(strstr(str(json_object_get(b, "cause"), "why"), "-> EPERM as root"));
+		assert_agrees(b, -1);
+	}
+	assert_string_equal(str(json_object_get(beh(res, "thread-after-pidns-change-einval"), "cause"), "via"),
+			    "unshare-pidns-unsupported");
+	assert_string_equal(verdict(res), "untestable");
+	assert_int_equal(verdict_exit_status(verdict(res)), 3);
+	json_decref(res);
+	json_decref(env);
+	json_decref(probes);
+	kb_free(kb);
+}
+
+/* ENOSPC at the 33rd level is the kernel's nesting limit (affected); ENOSPC
+ * below it is a count limit of the environment (user.max_pid_namespaces). */
+static void test_enospc_below_limit(void **state)
+{
+	struct kb *kb = load_kb();
+	struct nerr err = { 0 };
+	json_t *probes, *env, *res, *b;
+
+	(void)state;
+	env = json_pack("{s:i, s:{s:b}, s:{s:i, s:i}, s:i, s:s}", "euid", 0, "capabilities", "cap_sys_admin", 1,
+			"userns_sysctls", "user.max_pid_namespaces", 63672, "user.max_user_namespaces", 63672,
+			"pid_ns_level", 0, "mode", "root");
+	probes = host_probes_with("nest_depth", json_pack("{s:s, s:{s:s, s:s, s:s}, s:i, s:i, s:n}", "status",
+		"measured", "fields", "depth", "12", "limit_errno", "ENOSPC", "start_level", "0",
+		"duration_ms", 30, "exit", 0, "signal"));
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, env, &err);
+	b = beh(res, "pidns-nesting-limit");
+	assert_string_equal(str(b, "status"), "untestable");
+	assert_string_equal(str(json_object_get(b, "cause"), "cause"), "user.max_pid_namespaces");
+	assert_non_null(strstr(str(json_object_get(b, "cause"), "why"), "would be level 13"));
+	assert_agrees(b, -1);
+	json_decref(res);
+	json_decref(probes);
+	/* 32 levels made, the 33rd refused ENOSPC: the kernel's answer */
+	probes = host_probes_with("nest_depth", json_pack("{s:s, s:{s:s, s:s, s:s}, s:i, s:i, s:n}", "status",
+		"measured", "fields", "depth", "32", "limit_errno", "ENOSPC", "start_level", "0",
+		"duration_ms", 30, "exit", 0, "signal"));
+	res = judge(kb, "6.1.0-27-cloud-amd64", probes, env, &err);
+	b = beh(res, "pidns-nesting-limit");
+	assert_string_equal(str(b, "status"), "affected");
+	assert_null(json_object_get(b, "cause"));
+	assert_agrees(b, 1);
+	json_decref(res);
+	json_decref(probes);
+	json_decref(env);
+	kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +464,9 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_environment_causes),
+		cmocka_unit_test(test_failure_reasons),
+		cmocka_unit_test(test_seccomp_profile),
+		cmocka_unit_test(test_enospc_below_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
