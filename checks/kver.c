@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@
 #define KVER_MAX_MINOR 999
 #define KVER_MAX_PATCH 99999
 
-/* Parse a decimal number of at most 9 digits at *p; advance *p.  -1 if none. */
+/* Parse a decimal number of at most 9 digits at *p; advance *p.  -1 if none,
+ * -2 if it has more digits (out of range for any release). */
 static long parse_num(const char **p)
 {
 	const char *s = *p;
@@ -25,7 +27,7 @@ static long parse_num(const char **p)
 
 	while (isdigit((unsigned char)*s)) {
 		if (++n > 9)
-			return -1;
+			return -2;
 		v = v * 10 + (*s - '0');
 		s++;
 	}
@@ -66,46 +68,57 @@ static unsigned long parse_build(const char *local)
 	return v < 0 ? 0 : (unsigned long)v;
 }
 
-static int check_suffix(const char *s, const char *local, struct nerr *err)
+static int check_suffix(const char *shown, const char *local, struct nerr *err)
 {
 	const char *p;
 
 	if (*local == '\0')
 		return 0;
 	if (isdigit((unsigned char)*local))
-		return nerr_set(err, EINVAL, "'%s' is not a kernel release: a number is too long", s);
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: a number is too long", shown);
 	/* ".59-0.7-default" (SLES 2.6.32.59) and ".el7" are suffixes; ".x" is not */
 	if (*local == '.' && !isdigit((unsigned char)local[1]) && strspn(local + 1, "abcdefghijklmnopqrstuvwxyz") < 2)
-		return nerr_set(err, EINVAL, "'%s' is not a kernel release: expected a number after '.'", s);
-	for (p = local; *p; p++)
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: expected a number after '.'", shown);
+	for (p = local; *p; p++) {
 		if (!isgraph((unsigned char)*p))
 			return nerr_set(err, EINVAL, "'%s' is not a kernel release: "
-					"blank or control character in the suffix", s);
+					"blank or control character in the suffix", shown);
+		/* what kernels put in a release (LOCALVERSION, distro builds): letters,
+		 * digits and . _ - + ~; a ';', '/' or quote means this is something else */
+		if (!isalnum((unsigned char)*p) && !strchr("._-+~", *p))
+			return nerr_set(err, EINVAL, "'%s' is not a kernel release: "
+					"unexpected character '%c' in the suffix", shown, *p);
+	}
 	return 0;
 }
 
 /* Parse "x.y" or "x.y.z" into out; *rest points after the numbers. */
-static int parse_numbers(const char *s, struct kver *out, const char **rest, struct nerr *err)
+static int parse_numbers(const char *s, const char *shown, struct kver *out, const char **rest,
+			 struct nerr *err)
 {
 	const char *p = s;
 	long major, minor, patch = 0;
 
 	major = parse_num(&p);
+	if (major == -2)
+		return nerr_set(err, ERANGE, "'%s' is not a kernel release: version numbers out of range", shown);
 	if (major < 0 || *p != '.')
-		return nerr_set(err, EINVAL, "'%s' is not a kernel release: expected MAJOR.MINOR[.PATCH][suffix]", s);
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: expected MAJOR.MINOR[.PATCH][suffix]", shown);
 	p++;
 	minor = parse_num(&p);
+	if (minor == -2)
+		return nerr_set(err, ERANGE, "'%s' is not a kernel release: version numbers out of range", shown);
 	if (minor < 0)
-		return nerr_set(err, EINVAL, "'%s' is not a kernel release: no minor number after '%ld.'", s, major);
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: no minor number after '%ld.'", shown, major);
 	out->has_patch = 0;
 	if (*p == '.' && isdigit((unsigned char)p[1])) {
 		p++;
-		patch = parse_num(&p);
+		patch = parse_num(&p);	/* -2 (too long) fails the range test below */
 		out->has_patch = 1;
 	}
 	if (major < 1 || major > KVER_MAX_MAJOR || minor > KVER_MAX_MINOR || patch < 0 ||
 	    patch > KVER_MAX_PATCH)
-		return nerr_set(err, ERANGE, "'%s' is not a kernel release: version numbers out of range", s);
+		return nerr_set(err, ERANGE, "'%s' is not a kernel release: version numbers out of range", shown);
 	out->major = (unsigned)major;
 	out->minor = (unsigned)minor;
 	out->patch = (unsigned)patch;
@@ -113,22 +126,49 @@ static int parse_numbers(const char *s, struct kver *out, const char **rest, str
 	return 0;
 }
 
+/* The input as a message may quote it: on one line, control characters and
+ * bytes >= 0x7f escaped (\n, \xHH), cut after 64 characters. */
+static void escape_for_message(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	for (i = 0; s[i] && o + 8 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == 64) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			break;
+		}
+		if (c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\\\");
+		else if (c == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+}
+
 int kver_parse(const char *s, struct kver *out, struct nerr *err)
 {
 	const char *local = "";
+	char shown[300];
 
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
 		return nerr_set(err, EINVAL, "'' is not a kernel release: empty string");
+	escape_for_message(s, shown, sizeof(shown));
 	if (strlen(s) >= sizeof(out->raw))
-		return nerr_set(err, EINVAL, "'%.40s...' is not a kernel release: longer than %zu characters",
-				s, sizeof(out->raw) - 1);
-	if (parse_numbers(s, out, &local, err) < 0)
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: longer than %zu characters",
+				shown, sizeof(out->raw) - 1);
+	if (parse_numbers(s, shown, out, &local, err) < 0)
 		return -1;
-	if (check_suffix(s, local, err) < 0)
+	if (check_suffix(shown, local, err) < 0)
 		return -1;
 	if (strlen(local) >= sizeof(out->local))
-		return nerr_set(err, EINVAL, "'%s' is not a kernel release: suffix too long", s);
+		return nerr_set(err, EINVAL, "'%s' is not a kernel release: suffix too long", shown);
 	strcpy(out->raw, s);
 	strcpy(out->local, local);
 	out->build = parse_build(local);

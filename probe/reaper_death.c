@@ -3,9 +3,10 @@
  * When a namespace's init exits, zap_pid_ns_processes() SIGKILLs every other
  * member (since 2.6.24).  Since 3.8 it first clears PIDNS_HASH_ADDING
  * (disable_pid_allocation; "pidns: Don't allow new processes in a dead pid
- * namespace", id unverified), so alloc_pid fails and every later fork into the
- * namespace returns ENOMEM - through setns(), or in the unsharer of `unshare -p`
- * without --fork once its first child (the init) has exited.
+ * namespace", c876ad768215 per kernel-facts 5b, id unverified), so alloc_pid
+ * fails and every later fork into the namespace returns ENOMEM - through setns()
+ * (3.8), or in the unsharer of `unshare -p` without --fork once its first child
+ * (the init) has exited (unshare(CLONE_NEWPID): 50804fe3737c, 3.8).
  *
  * Members do not get PR_SET_PDEATHSIG (that would kill them for another reason);
  * they report liveness by holding the write end of a pipe (EOF: all are gone)

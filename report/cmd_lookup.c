@@ -28,6 +28,29 @@ static const char *s_of(const json_t *o, const char *k, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* A behaviour the C library decides (glibc-getpid-cache) has no expectation
+ * from the kernel release: say which C libraries have it instead, as
+ * [{"libc", "range", "expect"}] from its libc_releases. */
+static json_t *libc_expectations(const json_t *beh)
+{
+	json_t *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(beh, "libc_releases"), i, r) {
+		const char *libc = s_of(r, "libc", "?"), *from = s_of(r, "from", "?");
+		const char *until = s_of(r, "until", NULL);
+		char range[96];
+
+		if (until)
+			snprintf(range, sizeof(range), "%s %s <= v < %s", libc, from, until);
+		else
+			snprintf(range, sizeof(range), "%s v >= %s", libc, from);
+		json_array_append_new(out, json_pack("{s:s, s:s, s:O}", "libc", libc, "range", range,
+						     "expect", json_object_get(r, "expect")));
+	}
+	return out;
+}
+
 static json_t *lookup_json(const struct kb *kb, const struct kver *v)
 {
 	json_t *exp = kb_expect(kb, v), *e;
@@ -40,6 +63,8 @@ static json_t *lookup_json(const struct kb *kb, const struct kver *v)
 		if (json_is_object(e) && b) {
 			json_object_set(e, "severity", json_object_get(b, "severity"));
 			json_object_set(e, "title", json_object_get(b, "title"));
+			if (!strcmp(s_of(e, "basis", ""), "libc"))
+				json_object_set_new(e, "libc_expect", libc_expectations(b));
 		}
 	}
 	return json_pack("{s:s, s:{s:i, s:i, s:i, s:b, s:I, s:s, s:s}, s:o}", "release", v->raw,
@@ -61,10 +86,20 @@ static void lookup_human(const json_t *o)
 		printf(" (%s build %lld)", s_of(p, "distro", ""),
 		       (long long)json_integer_value(json_object_get(p, "build")));
 	printf("\n\n  %-14s %-10s %-34s %s\n", "EXPECTED", "SEVERITY", "BEHAVIOUR", "WHY");
-	json_object_foreach((json_t *)json_object_get(o, "behaviours"), id, e)
-		printf("  %-14s %-10s %-34s %s%s%s\n", s_of(e, "expect", "unknown"),
+	json_object_foreach((json_t *)json_object_get(o, "behaviours"), id, e) {
+		printf("  %-14s %-10s %-34s %s%s%s", s_of(e, "expect", "unknown"),
 		       s_of(e, "severity", "?"), id, s_of(e, "range", ""),
 		       *s_of(e, "source", "") ? ": " : "", s_of(e, "source", ""));
+		if (!strcmp(s_of(e, "basis", ""), "libc")) {
+			const json_t *r;
+			size_t i;
+
+			printf("the C library decides, not the kernel:");
+			json_array_foreach(json_object_get(e, "libc_expect"), i, r)
+				printf("%s %s %s", i ? ";" : "", s_of(r, "range", "?"), s_of(r, "expect", "?"));
+		}
+		putchar('\n');
+	}
 	printf("\nA release is evidence, not a verdict: backports change behaviour; "
 	       "`nsprobe run` measures it.\n");
 }
@@ -90,15 +125,30 @@ int cmd_lookup(int argc, char **argv)
 		case 'k': kernels = optarg; break;
 		case 'J': json = optarg; break;
 		case 'h': lookup_usage(stdout); return 0;
+		case ':':
+			fprintf(stderr, "nsprobe: lookup: %s needs an argument (see nsprobe lookup --help)\n",
+				argv[optind - 1]);
+			return 2;
 		default:
-			fprintf(stderr, "nsprobe: lookup: bad option '%s'\n", argv[optind - 1]);
-			lookup_usage(stderr);
+			/* a short option's character is in optopt: argv[optind - 1] may
+			 * be the previous argument while getopt is inside "-3.10" */
+			if (optopt)
+				fprintf(stderr, "nsprobe: lookup: unknown option '-%c' (see nsprobe lookup "
+						"--help; a release never starts with '-')\n", optopt);
+			else
+				fprintf(stderr, "nsprobe: lookup: unknown option '%s' (see nsprobe lookup --help)\n",
+					argv[optind - 1]);
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || (json && strcmp(json, "-"))) {
-		fprintf(stderr, "nsprobe: lookup: expected one RELEASE (and only --json -)\n");
-		lookup_usage(stderr);
+	if (json && strcmp(json, "-")) {
+		fprintf(stderr, "nsprobe: lookup: --json writes to stdout only: use --json - "
+				"(see nsprobe lookup --help)\n");
+		return 2;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "nsprobe: lookup: expected one RELEASE, got %d arguments "
+				"(see nsprobe lookup --help)\n", argc - optind);
 		return 2;
 	}
 	if (kver_parse(argv[optind], &v, &err) < 0) {

@@ -31,6 +31,12 @@ static void test_real_releases(void **state)
 		{ "4.19.0+", 4, 19, 0, 1, 0, "+", "" },
 		{ "3.10.0-229.el7.x86_64", 3, 10, 0, 1, 229, "-229.el7.x86_64", "el7" },
 		{ "2.6.32.59-0.7-default", 2, 6, 32, 1, 0, ".59-0.7-default", "suse" },
+		{ "5.15.90.1-microsoft-standard-WSL2", 5, 15, 90, 1, 0, ".1-microsoft-standard-WSL2", "" },
+		{ "4.14.35-1902.300.11.el7uek.x86_64", 4, 14, 35, 1, 1902, "-1902.300.11.el7uek.x86_64", "el7" },
+		{ "5.10.0-0.bpo.15-amd64", 5, 10, 0, 1, 0, "-0.bpo.15-amd64", "debian" },
+		{ "6.5.0-rc1+", 6, 5, 0, 1, 0, "-rc1+", "" },
+		{ "4.19.113-g820a424c538c-ab7336171", 4, 19, 113, 1, 0, "-g820a424c538c-ab7336171", "" },
+		{ "3.10.0-9999999999999.el7", 3, 10, 0, 1, 0, "-9999999999999.el7", "el7" },
 	};
 	struct kver v;
 	struct nerr err;
@@ -59,6 +65,10 @@ static void test_garbage(void **state)
 	static const char *const bad[] = {
 		"", "abc", "3", "-1.2", "3.x", "3.", ".3.1", "99999999999.1", "100.1", "3.1000",
 		"3.10.999999", "0.1", "3.10 .0", "3.10.0-el7\n", "3.10.x",
+		/* shell and path characters are never part of a release */
+		"3.10;rm", "3.10.0;rm -rf /", "3.10.0$(id)", "3.10.0`id`", "3.10.0/../x", "3.10.0'",
+		"3.10.0\"", "3.10.0|x", "3.10.0&", "3.10.0>x", "99999999999.1.2", "3.99999999999",
+		"3.10.99999999999",
 	};
 	struct kver v;
 	struct nerr err;
@@ -75,6 +85,17 @@ static void test_garbage(void **state)
 	assert_int_equal(kver_parse("abc", &v, &err), -1);
 	assert_string_equal(err.msg, "'abc' is not a kernel release: expected MAJOR.MINOR[.PATCH][suffix]");
 	assert_int_equal(kver_parse(NULL, &v, &err), -1);
+	assert_int_equal(kver_parse("3.10;rm", &v, &err), -1);
+	assert_string_equal(err.msg, "'3.10;rm' is not a kernel release: unexpected character ';' in the suffix");
+	assert_int_equal(kver_parse("99999999999.1.2", &v, &err), -1);
+	assert_string_equal(err.msg, "'99999999999.1.2' is not a kernel release: version numbers out of range");
+	/* the message stays on one line: the input is quoted with escapes */
+	assert_int_equal(kver_parse("3.10.0\n", &v, &err), -1);
+	assert_string_equal(err.msg, "'3.10.0\\n' is not a kernel release: blank or control character in the suffix");
+	assert_int_equal(kver_parse("3.10.0-\x1b[31m", &v, &err), -1);
+	assert_null(strchr(err.msg, '\x1b'));
+	assert_int_equal(kver_parse("3", &v, &err), -1);
+	assert_string_equal(err.msg, "'3' is not a kernel release: expected MAJOR.MINOR[.PATCH][suffix]");
 }
 
 static void test_too_long(void **state)
