@@ -62,7 +62,7 @@ int main(void)
 		int err = errno;
 
 		if (err == EPERM || err == EACCES)
-			not_applicable("clone(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+			not_applicable("clone(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 				       errno_name(err));
 		emit_na("stale", "clone(CLONE_NEWPID) failed with %s", errno_name(err));
 		return PROBE_EXIT_MEASURED;

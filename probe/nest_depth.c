@@ -238,7 +238,7 @@ int main(void)
 	depth = run_chain(st.level, &err);
 	if (depth == 0 && (err == EPERM || err == EACCES)) {
 		emit_result("clone_newpid", err);
-		not_applicable("clone(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+		not_applicable("clone(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 			       errno_name(err));
 	}
 	if (depth == 0 && err == EINVAL && st.level <= 0 && st.min <= 0) {

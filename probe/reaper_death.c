@@ -144,7 +144,7 @@ static void measure_init_death(void)
 
 		emit_result("clone_newpid", err);
 		if (err == EPERM || err == EACCES)
-			not_applicable("clone(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+			not_applicable("clone(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 				       errno_name(err));
 		not_applicable("clone(CLONE_NEWPID) failed with %s", errno_name(err));
 	}

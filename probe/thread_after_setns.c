@@ -311,7 +311,7 @@ int main(void)
 
 		emit_result("clone_newpid", err);
 		if (err == EPERM || err == EACCES)
-			not_applicable("clone(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+			not_applicable("clone(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 				       errno_name(err));
 		if (err != EINVAL)
 			not_applicable("clone(CLONE_NEWPID) failed with %s", errno_name(err));

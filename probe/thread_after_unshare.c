@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 		if (i == 0)
 			emit_result("unshare", err);
 		if (err == EPERM || err == EACCES)
-			not_applicable("unshare(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+			not_applicable("unshare(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 				       errno_name(err));
 		if (err == EINVAL && i == 0) {
 			emit_all_na("unshare(CLONE_NEWPID) fails EINVAL: kernel before 3.8 (50804fe3737c) or CONFIG_PID_NS=n");

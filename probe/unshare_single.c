@@ -69,7 +69,7 @@ static void measure_unshare(void)
 	else
 		emit("child_pid", "%d", child_pid);
 	if (err == EPERM || err == EACCES)
-		not_applicable("unshare(CLONE_NEWPID) failed with %s: no privilege to create a PID namespace",
+		not_applicable("unshare(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
 			       errno_name(err));
 }
 

@@ -81,20 +81,61 @@ static void human_behaviour(FILE *out, const char *id, const json_t *b)
 	const json_t *cause = json_object_get(b, "cause");
 	const json_t *agree = json_object_get(b, "agrees_with_release");
 
-	fprintf(out, "  %-13s %-10s %-34s %s\n", status, str(b, "severity", "?"), id,
-		str(b, "evidence", ""));
+	/* an untestable behaviour names its cause here; the why and the fix are
+	 * printed once per cause below the table (human_causes) */
+	if (!strcmp(status, "untestable") && json_is_object(cause))
+		fprintf(out, "  %-13s %-10s %-34s blocked: %s%s%s\n", status, str(b, "severity", "?"),
+			id, str(cause, "cause", "?"), json_object_get(cause, "via") ? " via " : "",
+			str(cause, "via", ""));
+	else
+		fprintf(out, "  %-13s %-10s %-34s %s\n", status, str(b, "severity", "?"), id,
+			str(b, "evidence", ""));
 	if (!strcmp(status, "affected") && json_object_get(b, "advice"))
 		fprintf(out, "  %-24s advice: %s\n", "", str(b, "advice", ""));
-	if (!strcmp(status, "untestable") && json_is_object(cause)) {
-		fprintf(out, "  %-24s cause: %s: %s\n", "", str(cause, "cause", "?"),
-			str(cause, "why", ""));
-		if (json_object_get(cause, "fix"))
-			fprintf(out, "  %-24s fix: %s\n", "", str(cause, "fix", ""));
-	}
 	if (json_is_false(agree))
 		fprintf(out, "  %-24s note: the release predicts %s, the kernel says %s "
 			     "(a backport or a distro patch?)\n",
 			"", str(b, "expected_from_release", "?"), status);
+}
+
+/* Each distinct cause of an untestable behaviour once: what it is, the
+ * evidence, the behaviours it kept from being tested, and what to change. */
+static void human_causes(FILE *out, const json_t *bs, const char **ids, size_t n)
+{
+	bool header = false;
+
+	for (size_t i = 0; ids && i < n; i++) {
+		const json_t *c = json_object_get(json_object_get(bs, ids[i]), "cause");
+		const char *why = str(c, "why", ""), *name = str(c, "cause", "?");
+		bool seen = false;
+
+		if (!json_is_object(c) || strcmp(str(json_object_get(bs, ids[i]), "status", ""), "untestable"))
+			continue;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const json_t *o = json_object_get(json_object_get(bs, ids[k]), "cause");
+
+			seen = json_is_object(o) &&
+			       !strcmp(str(json_object_get(bs, ids[k]), "status", ""), "untestable") &&
+			       !strcmp(str(o, "cause", "?"), name) && !strcmp(str(o, "why", ""), why);
+		}
+		if (seen)
+			continue;
+		if (!header)
+			fprintf(out, "\n  why untestable:\n");
+		header = true;
+		fprintf(out, "    %s: %s\n      for:", name, why);
+		for (size_t k = i; k < n; k++) {
+			const json_t *o = json_object_get(json_object_get(bs, ids[k]), "cause");
+
+			if (json_is_object(o) &&
+			    !strcmp(str(json_object_get(bs, ids[k]), "status", ""), "untestable") &&
+			    !strcmp(str(o, "cause", "?"), name) && !strcmp(str(o, "why", ""), why))
+				fprintf(out, " %s", ids[k]);
+		}
+		fputc('\n', out);
+		if (json_object_get(c, "fix"))
+			fprintf(out, "      fix: %s\n", str(c, "fix", ""));
+	}
 }
 
 static void human_probes(FILE *out, const json_t *probes)
@@ -162,6 +203,7 @@ static void human_entry(FILE *out, const char *key, const json_t *e)
 			if (is_problem(b) == (pass == 0))
 				human_behaviour(out, ids[i], b);
 		}
+	human_causes(out, bs, ids, n);
 	free(ids);
 	human_probes(out, json_object_get(e, "probes"));
 	fprintf(out, "\nverdict: %s: %s\n", str(e, "verdict", "?"),
