@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -49,10 +50,12 @@ static void run_usage(FILE *out)
 		"  --probe-dir DIR      where the probe programs are\n"
 		"  --require B,...      exit 1 unless each behaviour was tested and is not-affected\n"
 		"  --replay DIR         judge recorded probe output instead of probing\n"
-		"  -j N                 run N probes at once (non-concurrent ones run alone)\n"
+		"  -j, --jobs N         run up to N probes at once (default %d, the CPUs);\n"
+		"                       probes that are not concurrent-safe always run alone\n"
 		"  --quiet              no human summary, no progress\n"
 		"exit status: 0 ok, 1 a problem behaviour is affected or a --require is unmet,\n"
-		"2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n");
+		"2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n",
+		runner_default_jobs());
 }
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -96,7 +99,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->timeout = 10;
-	a->jobs = 1;
+	a->jobs = 0; /* runner_default_jobs() */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
@@ -343,6 +346,35 @@ static int emit_outputs(const struct run_args *a, const json_t *report, struct n
 	return format_write(stdout, FMT_HUMAN, report, err);
 }
 
+/* From the end of the probing to the last byte written, SIGINT/SIGTERM/SIGHUP
+ * wait: one that came before the report is written means nothing is written;
+ * one that comes while it is written takes effect once it is whole (report.c
+ * renames a complete temp file into place).  Either way no temp file is left
+ * and the exit status is 128+N (main() unblocks them and dies of the signal). */
+static void hold_stop_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+}
+
+static int pending_stop_signal(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigismember(&pending, sigs[i]))
+			return sigs[i];
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -350,7 +382,7 @@ int cmd_run(int argc, char **argv)
 	struct kb *kb = NULL;
 	char **names = NULL, **req = NULL;
 	json_t *report = NULL, *entry;
-	int rc = parse_args(argc, argv, &a), status = 2;
+	int rc = parse_args(argc, argv, &a), status = 2, sig;
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
@@ -358,6 +390,7 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	status = 3;
 	entry = a.replay ? replay_entry(a.replay, kb, &err) : live_entry(&a, kb, names, &err);
+	hold_stop_signals();
 	if (!entry) {
 		if (runner_stop_signal())
 			status = 128 + runner_stop_signal();
@@ -373,10 +406,17 @@ int cmd_run(int argc, char **argv)
 	}
 	status = exit_status(entry, req, a.quiet);
 	json_decref(entry);
+	if ((sig = pending_stop_signal())) {
+		status = 128 + sig;  /* nothing written; main() dies of the signal */
+		goto out;
+	}
 	if (emit_outputs(&a, report, &err) < 0) {
 		status = 2;
 		goto fail;
 	}
+	fflush(stdout);
+	if ((sig = pending_stop_signal()))
+		status = 128 + sig;
 	goto out;
 fail:
 	nerr_print(&err);

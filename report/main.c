@@ -2,6 +2,7 @@
  * container runtimes, sandboxes and Go programs expect, by running the real
  * system calls.  main() only picks the subcommand; each lives in cmd_*.c.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,27 @@ static void usage(FILE *out)
 		     "2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n");
 }
 
+/* A command returns 128+N when SIGINT, SIGTERM or SIGHUP (N) stopped it, after
+ * it killed and reaped its probes and wrote nothing half-done.  We then die of
+ * that signal, so that a calling shell sees it (bash stops a script whose child
+ * died of SIGINT, not one whose child exited 130); the status is 128+N either
+ * way.  The commands may have left it blocked and pending. */
+static int finish(int rc)
+{
+	int sig = rc - 128;
+	sigset_t set;
+
+	if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
+		return rc;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return rc; /* the signal was ignored after all */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
@@ -44,7 +66,7 @@ int main(int argc, char **argv)
 			printf("nsprobe %s\n", NSPROBE_VERSION);
 			return 0;
 		}
-		return cmd_run(argc, argv);
+		return finish(cmd_run(argc, argv));
 	}
 	if (!strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -52,7 +74,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "nsprobe: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

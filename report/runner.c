@@ -1,17 +1,19 @@
 /* runner.c - run the probes isolated.  Each probe is exec'd in its own process
  * group with stdout/stderr on CLOEXEC pipes and a CLOCK_MONOTONIC deadline; we
  * wait with poll() on the pipes plus a SIGCHLD self-pipe (no pidfd: the driver
- * runs on 3.2+).  On timeout the group is SIGKILLed and reaped (bounded); after
- * each probe its group is killed to catch stragglers; before returning every
- * descendant is killed and reaped until ECHILD.  A probe that breaks or hangs is
- * recorded as such, and the others still run.
+ * runs on 3.2+).  Probes marked "concurrent" in kernels.json run side by side
+ * (up to opts->jobs), the others alone.  On timeout the group is SIGKILLed and
+ * reaped (bounded); after each probe its group is killed to catch stragglers;
+ * before returning sweep.c kills and reaps every descendant, including those
+ * that left the group.  A probe that breaks or hangs is recorded as such, and
+ * the others still run.  SIGINT/SIGTERM/SIGHUP stop the run the same way.
  */
 #include "report/runner.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +24,8 @@
 #include <unistd.h>
 
 #include "checks/probeout.h"
+#include "report/sweep.h"
 #include "report/userns.h"
-
-#ifndef PR_SET_CHILD_SUBREAPER
-#define PR_SET_CHILD_SUBREAPER 36
-#endif
 
 #define OUT_LIMIT (256 * 1024)  /* stdout kept per probe; more is dropped */
 #define ERR_LIMIT (16 * 1024)   /* probeout trims stderr to 4 KiB anyway */
@@ -52,8 +51,11 @@ struct slot {
 
 struct runner {
 	struct slot *slots;
-	size_t n, running, done;
+	size_t n, running, done, jobs;
 	const struct run_opts *opts;
+	struct sweep sweep;
+	char **envp;         /* the probes' environment: the run's token first */
+	char alarm_env[48];
 	struct pollfd *pfd;  /* 1 + 2n: the self-pipe, then each probe's two pipes */
 	struct slot **owner;
 	int *which;
@@ -112,6 +114,22 @@ struct saved_sigs {
 	struct sigaction chld, intr, term, hup, pipe;
 };
 
+/* SIGINT/SIGTERM/SIGHUP stop the run, unless the caller ignores them (nohup, a
+ * background job of a non-interactive shell): an ignored one stays ignored. */
+static void catch_stop(int sig, struct sigaction *old)
+{
+	struct sigaction sa;
+
+	sigaction(sig, NULL, old);
+	if (old->sa_handler == SIG_IGN)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
+	sigaction(sig, &sa, NULL);
+}
+
 static int install_signals(struct saved_sigs *old, struct nerr *err)
 {
 	struct sigaction sa;
@@ -123,12 +141,11 @@ static int install_signals(struct saved_sigs *old, struct nerr *err)
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sa.sa_handler = on_sigchld;
 	sigaction(SIGCHLD, &sa, &old->chld);
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, &old->intr);
-	sigaction(SIGTERM, &sa, &old->term);
-	sigaction(SIGHUP, &sa, &old->hup);
+	catch_stop(SIGINT, &old->intr);
+	catch_stop(SIGTERM, &old->term);
+	catch_stop(SIGHUP, &old->hup);
 	/* a userns handshake write to a dead child must not kill the driver */
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old->pipe);
 	return 0;
@@ -146,36 +163,12 @@ static void restore_signals(const struct saved_sigs *old)
 	self_pipe[0] = self_pipe[1] = -1;
 }
 
-/* The driver adopts orphans of its probes (PR_SET_CHILD_SUBREAPER, 3.4,
- * ebec18a6d3aa) so that it can kill and reap them.  Before 3.4 we do not add a
- * supervisor process: an orphan is re-parented to init, the probes' own
- * PDEATHSIG(SIGKILL) covers most of them, and the kill of the probe's process
- * group after it ends covers any that stayed in the group.  Decided: simpler,
- * and it keeps one code path for the kernels that matter most. */
-static void become_subreaper(void)
-{
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
-		/* EINVAL before 3.4: see above */
-	}
-}
-
-/* The probe's watchdog fires a little before our deadline, so that a stuck
- * probe can still say which step hung (probe.h: NSPROBE_PROBE_ALARM). */
-static void set_probe_alarm(double timeout_s)
-{
-	char v[32];
-
-	if (getenv("NSPROBE_PROBE_ALARM") || timeout_s < 2)
-		return;
-	snprintf(v, sizeof(v), "%d", (int)(timeout_s * 0.8));
-	setenv("NSPROBE_PROBE_ALARM", v, 1);
-}
-
 /* In the forked child: own group, pipes as stdout/stderr, optional user
- * namespace, death signal, exec.  Never returns. */
+ * namespace, death signal, exec with the run's environment.  Never returns. */
 static void child_exec(const char *path, const char *name, int out_w, int err_w,
-		       struct userns_sync *us, pid_t parent, double timeout_s)
+		       struct userns_sync *us, pid_t parent, char **envp)
 {
+	char *argv[] = { (char *)name, NULL };
 	sigset_t none;
 	int null_fd;
 
@@ -197,8 +190,7 @@ static void child_exec(const char *path, const char *name, int out_w, int err_w,
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(127);
-	set_probe_alarm(timeout_s);
-	execl(path, name, (char *)NULL);
+	execve(path, argv, envp);
 	dprintf(STDERR_FILENO, "nsprobe: exec %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
@@ -248,7 +240,7 @@ static void launch(struct runner *r, struct slot *s)
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(path, s->name, out[1], errp[1], usp, parent, r->opts->timeout_s);
+		child_exec(path, s->name, out[1], errp[1], usp, parent, r->envp);
 	/* both sides set the group: no window where a kill(-pid) would miss */
 	setpgid(pid, pid);
 	s->pid = pid;
@@ -409,7 +401,8 @@ static void check_deadlines(struct runner *r, double now)
 		if (!s->started || s->finished)
 			continue;
 		if (s->exited) {
-			if ((s->fd[0] < 0 && s->fd[1] < 0) || now >= s->deadline)
+			/* a straggler outside the group may hold the pipes: bounded */
+			if ((s->fd[0] < 0 && s->fd[1] < 0) || now >= s->deadline || stop_sig)
 				finish(r, s);
 		} else if (now >= s->deadline || stop_sig) {
 			if (!s->killed) {
@@ -424,21 +417,29 @@ static void check_deadlines(struct runner *r, double now)
 	}
 }
 
-/* Start what may start: in order; a non-concurrent probe runs alone. */
+static bool exclusive_running(const struct runner *r)
+{
+	for (size_t k = 0; k < r->n; k++)
+		if (r->slots[k].started && !r->slots[k].finished && r->slots[k].exclusive)
+			return true;
+	return false;
+}
+
+/* Start what may start, in list order: with nothing running, the next probe
+ * (after killing what earlier ones left behind); beside running concurrent
+ * probes, the next concurrent ones up to r->jobs (a non-concurrent probe waits
+ * until it can run alone). */
 static void launch_ready(struct runner *r)
 {
 	for (size_t i = 0; i < r->n && !stop_sig; i++) {
 		struct slot *s = &r->slots[i];
-		bool excl_running = false;
 
 		if (s->started)
 			continue;
-		for (size_t k = 0; k < r->n; k++)
-			if (r->slots[k].started && !r->slots[k].finished && r->slots[k].exclusive)
-				excl_running = true;
-		if (excl_running || (s->exclusive && r->running > 0) ||
-		    r->running >= (size_t)(r->opts->jobs > 0 ? r->opts->jobs : 1))
-			return;
+		if (r->running > 0 && (s->exclusive || r->running >= r->jobs || exclusive_running(r)))
+			continue;
+		if (r->running == 0)
+			sweep_leftovers(&r->sweep);
 		launch(r, s);
 	}
 }
@@ -485,90 +486,6 @@ static void wait_round(struct runner *r)
 			read_pipe(owner[i], which[i]);
 }
 
-/* Our children, from /proc/self/task/<tid>/children (3.5+, CONFIG_PROC_CHILDREN);
- * without it, a scan of /proc for PPid == us.  Each gets SIGKILL. */
-static int kill_children_from_task_files(void)
-{
-	char path[64], line[4096];
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	int found = -1;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		found = found < 0 ? 0 : found;
-		while (fscanf(f, "%4095s", line) == 1) {
-			kill((pid_t)atoi(line), SIGKILL);
-			found++;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
-static void kill_children_by_scan(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t me = getpid();
-
-	while (d && (de = readdir(d))) {
-		char path[64], text[1024], *paren;
-		FILE *f;
-		int ppid;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		/* "pid (comm) state ppid": comm may hold spaces and parentheses */
-		if (fgets(text, sizeof(text), f) && (paren = strrchr(text, ')')) &&
-		    sscanf(paren + 1, " %*c %d", &ppid) == 1 && ppid == me)
-			kill((pid_t)atoi(de->d_name), SIGKILL);
-		fclose(f);
-	}
-	if (d)
-		closedir(d);
-}
-
-/* Kill and reap every descendant (orphans re-parented to us included) until
- * ECHILD, bounded by KILL_GRACE_S. */
-static void reap_descendants(void)
-{
-	double deadline = now_s() + KILL_GRACE_S;
-
-	for (;;) {
-		struct pollfd p = { .fd = self_pipe[0], .events = POLLIN };
-		int status;
-		pid_t pid;
-
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			;
-		if (pid < 0 && errno == ECHILD)
-			return;
-		if (pid < 0 && errno != EINTR)
-			return;
-		if (kill_children_from_task_files() < 0)
-			kill_children_by_scan();
-		if (now_s() >= deadline)
-			return;
-		poll(&p, 1, 100);
-		drain_self_pipe();
-	}
-}
-
 static bool is_exclusive(const json_t *catalogue, const char *name)
 {
 	json_t *c = json_object_get(json_object_get(catalogue, name), "concurrent");
@@ -592,19 +509,61 @@ static void free_runner(struct runner *r)
 	free(r->pfd);
 	free(r->owner);
 	free(r->which);
+	free(r->envp);
+}
+
+int runner_default_jobs(void)
+{
+	cpu_set_t set;
+	long n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n < 1)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* at least 2: the probes spend much of their time waiting on each other */
+	return n < 2 ? 2 : n > 64 ? 64 : (int)n;
+}
+
+/* The probes' environment: the run's token first (sweep.c finds the probes'
+ * runaways by it), the probe watchdog a little before our deadline (so that a
+ * stuck probe can still say which step hung, probe.h: NSPROBE_PROBE_ALARM),
+ * then ours.  Built once, before any fork. */
+static int build_env(struct runner *r)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+
+	while (environ && environ[n])
+		n++;
+	r->envp = calloc(n + 3, sizeof(*r->envp));
+	if (!r->envp)
+		return -1;
+	r->envp[k++] = r->sweep.token;
+	if (!getenv("NSPROBE_PROBE_ALARM") && r->opts->timeout_s >= 2) {
+		snprintf(r->alarm_env, sizeof(r->alarm_env), "NSPROBE_PROBE_ALARM=%d",
+			 (int)(r->opts->timeout_s * 0.8));
+		r->envp[k++] = r->alarm_env;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "NSPROBE_RUN_ID=", 15))
+			r->envp[k++] = environ[i];
+	return 0;
 }
 
 static int setup_runner(struct runner *r, const struct run_opts *opts, struct nerr *err)
 {
 	memset(r, 0, sizeof(*r));
 	r->opts = opts;
+	r->jobs = (size_t)(opts->jobs > 0 ? opts->jobs : runner_default_jobs());
 	while (opts->names && opts->names[r->n])
 		r->n++;
 	r->slots = calloc(r->n + 1, sizeof(*r->slots));
 	r->pfd = calloc(2 * r->n + 1, sizeof(*r->pfd));
 	r->owner = calloc(2 * r->n + 1, sizeof(*r->owner));
 	r->which = calloc(2 * r->n + 1, sizeof(*r->which));
-	if (!r->slots || !r->pfd || !r->owner || !r->which)
+	sweep_begin(&r->sweep);
+	if (!r->slots || !r->pfd || !r->owner || !r->which || build_env(r) < 0)
 		return nerr_set(err, ENOMEM, "running probes: out of memory");
 	for (size_t i = 0; i < r->n; i++) {
 		r->slots[i].name = opts->names[i];
@@ -638,6 +597,7 @@ json_t *run_probes(const struct run_opts *opts, struct nerr *err)
 	struct saved_sigs old;
 	struct runner r;
 	json_t *probes = NULL;
+	int left;
 
 	stop_sig = 0;
 	last_stop_sig = 0;
@@ -645,16 +605,18 @@ json_t *run_probes(const struct run_opts *opts, struct nerr *err)
 		free_runner(&r);
 		return NULL;
 	}
-	become_subreaper();
-	while (r.done < r.n) {
+	for (;;) {
 		launch_ready(&r);
-		if (r.done >= r.n)
+		if (r.done >= r.n || (stop_sig && r.running == 0))
 			break;
 		wait_round(&r);
 		reap_ready(&r);
 		check_deadlines(&r, now_s());
 	}
-	reap_descendants();
+	left = sweep_finish(&r.sweep, KILL_GRACE_S, self_pipe[0]);
+	if (left)
+		fprintf(stderr, "nsprobe: %d process%s of the run could not be killed within %g s\n",
+			left, left == 1 ? "" : "es", KILL_GRACE_S);
 	last_stop_sig = stop_sig;
 	restore_signals(&old);
 	if (last_stop_sig)

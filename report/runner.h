@@ -15,7 +15,8 @@ struct run_opts {
 	const char *probe_dir;   /* where build/probe/<name> live */
 	const char **names;      /* NULL-terminated probe names to run */
 	double timeout_s;        /* per probe; default 10 */
-	int jobs;                /* probes at once (probes marked exclusive run alone) */
+	int jobs;                /* probes at once, 0: runner_default_jobs(); probes whose
+				    catalogue entry says "concurrent": false run alone */
 	const json_t *catalogue; /* kb_probes(): names, "concurrent" flags; may be NULL */
 	const char *mode;        /* "root" | "userns" | "none": how probes are started */
 	bool progress;           /* a line per probe on stderr */
@@ -24,6 +25,9 @@ struct run_opts {
 /* Returns the report's "probes" object (new), one entry per name, or NULL with
  * err set when nothing could be run at all. */
 json_t *run_probes(const struct run_opts *opts, struct nerr *err);
+
+/* The CPUs this process may run on, at least 2: the default for jobs. */
+int runner_default_jobs(void);
 
 /* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the last run_probes(), or
  * 0.  run_probes then killed and reaped every probe and returned NULL; the

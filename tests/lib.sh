@@ -3,6 +3,8 @@
 set -u
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-build}
+# tests name files as $TOP/$BUILD/...: an absolute BUILD (make BUILD=/tmp/x) becomes relative
+case $BUILD in /*) BUILD=$(realpath -m --relative-to="$TOP" "$BUILD") ;; esac
 NSPROBE=${NSPROBE:-$TOP/$BUILD/nsprobe}
 PROBES=$TOP/$BUILD/probe
 T=$(mktemp -d /tmp/nsprobe-test.XXXXXX)

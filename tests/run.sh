@@ -2,11 +2,16 @@
 # tests/run.sh - run nsprobe's tests: cmocka unit tests, then integration tests
 # on the real kernel, then qemu tests.  Usage: tests/run.sh [unit|integration|qemu]...
 # Each test is a program or script: exit 0 pass, 77 skipped (it says why), else fail.
-# Every test runs under a time limit.  The last line is "N passed, N failed, N skipped".
+# Every test runs under a time limit (a script: TEST_LIMIT seconds, default 900).
+# The last line is "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+# tests name files as $TOP/$BUILD/...: an absolute BUILD (make BUILD=/tmp/x) becomes relative
+case $BUILD in /*) BUILD=$(realpath -m --relative-to="$PWD" "$BUILD") ;; esac
 export BUILD NSPROBE="$PWD/$BUILD/nsprobe" TOP="$PWD"
+# a BUILD outside the tree has no ../kernels.json beside its nsprobe
+export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$PWD/kernels.json}
 suites=${*:-unit integration qemu}
 pass=0 fail=0 skip=0 failed=""
 
@@ -34,7 +39,7 @@ for suite in $suites; do
 	integration|qemu)
 		for t in tests/"$suite"/*.sh; do
 			[ -f "$t" ] || continue
-			run_one "$suite/$(basename "$t" .sh)" 900 bash "$t"
+			run_one "$suite/$(basename "$t" .sh)" "${TEST_LIMIT:-900}" bash "$t"
 		done ;;
 	*) echo "tests/run.sh: unknown suite '$suite' (unit, integration, qemu)" >&2; exit 2 ;;
 	esac

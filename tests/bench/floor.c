@@ -1,6 +1,6 @@
 /* floor.c - the floor for `make bench`: the system calls of nsprobe's eight
  * probes (unshare/clone/setns of PID namespaces, threads, vfork, 32 nested
- * levels, an init's death, 400 unshare attempts beside a /proc reader) done
+ * levels, an init's death, 400 unshare attempts while a /proc reader reads) done
  * once, in one program, with no exec, no process groups, no timeouts and no
  * output.  `nsprobe run` costs at least this; bench reports its ratio to it.
  * Each part runs in a fresh child, as the probes do, because unshare changes
@@ -10,19 +10,30 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STACK (64 * 1024)
 #define ATTEMPTS 400
+#define TRANSIENT_MS 1500  /* the probe's own bound */
 #define LEVELS 33
 
 static char stacks[LEVELS + 2][STACK] __attribute__((aligned(16)));
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 static void reap(pid_t pid)
 {
@@ -112,43 +123,72 @@ static void part_multi(void)
 	reap(v);
 }
 
-/* unshare_transient: ATTEMPTS fresh children unshare once while a reader reads
- * their /proc/PID/status. */
+/* unshare_transient, in the probe's protocol (a floor that let the reader miss
+ * the unshare would not be measuring the race at all): ATTEMPTS fresh children
+ * (at most TRANSIENT_MS) each unshare once, told to only once a sibling reader
+ * says it is reading their /proc/PID/{status,maps,cmdline}; the reader keeps
+ * reading each target until it is reaped; each target reports its errno. */
+static void transient_reader(int targets, int ready)
+{
+	static const char *const files[] = { "status", "maps", "cmdline" };
+	char path[64], buf[4096];
+	int pid = 0, announced = 1, i = 0, fd;
+
+	fcntl(targets, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd p = { .fd = targets, .events = POLLIN };
+		ssize_t n;
+
+		if (pid == 0)
+			poll(&p, 1, -1);
+		n = read(targets, &pid, sizeof(pid));
+		if (n == 0)
+			_exit(0);
+		if (n == sizeof(pid))
+			announced = 0;
+		if (pid == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i++ % 3]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (read(fd, buf, sizeof(buf)) < 0 && errno == ESRCH)) {
+			pid = 0;
+		} else if (!announced) {
+			announced = write(ready, "r", 1) == 1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void part_transient(void)
 {
-	int go[2], tgt[2];
+	int go[2], res[2], tgt[2], rdy[2], err;
+	long start = now_ms();
 	pid_t reader;
+	char token;
 
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(tgt, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0 || pipe2(tgt, O_CLOEXEC) < 0 ||
+	    pipe2(rdy, O_CLOEXEC) < 0)
 		_exit(1);
 	reader = fork();
 	if (reader == 0) {
-		char path[64], buf[4096];
-		int pid;
-
 		close(tgt[1]);
-		while (read(tgt[0], &pid, sizeof(pid)) == sizeof(pid)) {
-			snprintf(path, sizeof(path), "/proc/%d/status", pid);
-			for (int i = 0; i < 4; i++) {
-				int fd = open(path, O_RDONLY | O_CLOEXEC);
-				if (fd >= 0 && read(fd, buf, sizeof(buf)) < 0)
-					break;
-				close(fd);
-			}
-		}
-		_exit(0);
+		transient_reader(tgt[0], rdy[1]);
 	}
 	close(tgt[0]);
-	for (int i = 0; i < ATTEMPTS; i++) {
-		char token;
+	for (int i = 0; i < ATTEMPTS && now_ms() - start < TRANSIENT_MS; i++) {
 		pid_t t = fork();
 
 		if (t == 0) {
-			if (read(go[0], &token, 1) == 1)
-				unshare(CLONE_NEWPID);
+			if (read(go[0], &token, 1) == 1) {
+				err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
+				if (write(res[1], &err, sizeof(err)) < 0)
+					_exit(1);
+			}
 			_exit(0);
 		}
-		if (write(tgt[1], &t, sizeof(int)) < 0 || write(go[1], "g", 1) < 0)
+		if (write(tgt[1], &t, sizeof(int)) < 0 || read(rdy[0], &token, 1) != 1 ||
+		    write(go[1], "g", 1) < 0 || read(res[0], &err, sizeof(err)) < 0)
 			break;
 		reap(t);
 	}

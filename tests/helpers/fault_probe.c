@@ -1,15 +1,20 @@
 /* fault_probe.c - a stand-in for any nsprobe probe, for tests/integration/faults.sh.
  * Installed (copied) as DIR/<probe name>; what it does comes from DIR/<name>.mode,
- * a file beside it, so the driver's environment and arguments do not matter:
+ * a file beside it (found through /proc/self/exe: the driver passes the bare probe
+ * name as argv[0]), so the driver's environment and arguments do not matter:
  *   ok       print a few key=value lines and exit 0
  *   hang     print a line, create DIR/<name>.started, then wait for ever
  *   segv     die of SIGSEGV (the default action, whatever sanitizer is linked in)
  *   runaway  setsid + double fork: a grandchild that ignores SIGTERM/SIGHUP/SIGINT
  *            (its pid in DIR/<name>.pids) lives on after the probe exits 0;
  *            runaway-hang does the same, then hangs like `hang`.
+ * Every mode first prints runaways_alive=N: how many runaways recorded in the
+ * DIR/<name>.pids files of earlier fake probes are still alive (not zombies),
+ * so a test can see that a probe started alone.
  * Every process it makes has alarm(120) as a last resort, so a broken driver
  * cannot leave one behind for ever (the test fails long before).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -48,6 +53,50 @@ static void read_mode(char *mode, size_t len)
 	if (fgets(mode, (int)len, f))
 		mode[strcspn(mode, "\n")] = '\0';
 	fclose(f);
+}
+
+/* Is pid alive (a zombie is not)? */
+static int alive(int pid)
+{
+	char path[64], text[256], *paren;
+	FILE *f;
+	int live = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(text, sizeof(text), f) && (paren = strrchr(text, ')')))
+		live = paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	fclose(f);
+	return live;
+}
+
+/* Runaways of earlier fake probes (DIR/<name>.pids) that are still alive. */
+static int runaways_alive(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX + 300];
+		size_t len = strlen(de->d_name);
+		FILE *f;
+		int pid;
+
+		if (len < 5 || strcmp(de->d_name + len - 5, ".pids"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "re");
+		while (f && fscanf(f, "%d", &pid) == 1)
+			n += alive(pid);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 static void hang(void)
@@ -100,16 +149,22 @@ static void run_away(void)
 
 int main(int argc, char **argv)
 {
-	const char *slash = strrchr(argv[0], '/');
-	char mode[64];
+	char self[PATH_MAX], mode[64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *slash;
 
 	(void)argc;
 	alarm(120);
-	snprintf(name, sizeof(name), "%s", slash ? slash + 1 : argv[0]);
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - argv[0]) : 1,
-		 slash ? argv[0] : ".");
+	if (n > 0) {
+		self[n] = '\0';
+	} else {
+		snprintf(self, sizeof(self), "%s", argv[0]);
+	}
+	slash = strrchr(self, '/');
+	snprintf(name, sizeof(name), "%s", slash ? slash + 1 : self);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - self) : 1, slash ? self : ".");
 	read_mode(mode, sizeof(mode));
-	printf("fake=%s\nmode=%s\nresult=ok\n", name, mode);
+	printf("fake=%s\nmode=%s\nresult=ok\nrunaways_alive=%d\n", name, mode, runaways_alive());
 	fflush(stdout);
 	if (!strcmp(mode, "hang"))
 		hang();

@@ -3,7 +3,8 @@
 # fake_probe.c) named like real ones: a hanging probe is killed at --timeout and
 # recorded as timeout, a crashing one as broken, a straggler that left the
 # probe's process group is killed by the subreaper cleanup, the others still
-# run, and no process is left behind.
+# run, and no process is left behind; concurrent-safe probes run side by side
+# and the others alone.
 . "$(dirname "$0")/../lib.sh"
 FAKE=$TOP/$BUILD/tests/helpers/fake_probe
 [ -x "$FAKE" ] || fail "missing $FAKE (make test-build)"
@@ -65,4 +66,43 @@ rc=$?
 check "driver ended by SIGTERM exits 143 (got $rc)" [ "$rc" -eq 143 ]
 pid=$(cat "$T/hang.pid")
 check "its probe ($pid) is gone" bash -c "! kill -0 $pid 2>/dev/null"
+# Scheduling: probes marked "concurrent" in kernels.json run side by side (the
+# default -j is the CPU count, at least 2), the others alone; -j 1 runs one at a
+# time.  Each fake logs when it starts and ends and takes 0.3 s.
+S=$T/sched
+mkdir "$S"
+for p in unshare_single unshare_multi unshare_transient thread_after_unshare thread_after_setns \
+	 nest_depth reaper_death getpid_cache; do
+	printf '#!/bin/sh\necho "start %s $(date +%%s%%N)" >> %q\nsleep 0.3\necho "end %s $(date +%%s%%N)" >> %q\necho result=ok\n' \
+		"$p" "$T/sched.log" "$p" "$T/sched.log" > "$S/$p"
+	chmod +x "$S/$p"
+done
+# overlaps: "A B" for each pair of probes that ran at the same time.
+overlaps() {
+	python3 - "$T/sched.log" <<'PY'
+import sys
+t = {}
+for line in open(sys.argv[1]):
+    ev, name, ns = line.split()
+    t.setdefault(name, {})[ev] = int(ns)
+names = sorted(t)
+for i, a in enumerate(names):
+    for b in names[i + 1:]:
+        if t[a]["start"] < t[b]["end"] and t[b]["start"] < t[a]["end"]:
+            print(a, b)
+PY
+}
+rm -f "$T/sched.log"
+"$NSPROBE" run --probe-dir "$S" --quiet --json "$T/sched.json"
+ov=$(overlaps)
+check "default -j: concurrent probes ran side by side ($(echo "$ov" | grep -c .) pairs)" test -n "$ov"
+check "default -j: probes that must run alone overlapped nothing" \
+	bash -c '! grep -q -e unshare_transient -e nest_depth -e reaper_death <<<"$1"' _ "$ov"
+check "default -j: every probe ran" test "$(grep -c '^end ' "$T/sched.log")" = 8
+rm -f "$T/sched.log"
+"$NSPROBE" run --probe-dir "$S" --quiet -j 1 --json "$T/sched1.json"
+check "-j 1: no two probes overlapped" test -z "$(overlaps)"
+check "the report does not depend on -j (but for durations)" cmp -s \
+	<(json "$T/sched.json" "{k: (v['status'], v['fields']) for k, v in list(j['kernels'].values())[0]['probes'].items()}") \
+	<(json "$T/sched1.json" "{k: (v['status'], v['fields']) for k, v in list(j['kernels'].values())[0]['probes'].items()}")
 echo "$checks checks passed"
