@@ -64,7 +64,7 @@ help:
 	@echo "make run        install missing packages, build, probe this host (ARGS='...' for options)"
 	@echo "make test       install missing packages, build, run unit + integration + qemu tests"
 	@echo "make check      the test suite under ASan/UBSan, valgrind over the driver, short fuzz runs"
-	@echo "make fuzz       libFuzzer targets (FUZZ_SECONDS=N each)"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=N each (600), FUZZ_RUNS=N, FUZZ_TARGETS=..."
 	@echo "make bench      speed and memory figures (not a test)"
 	@echo "make install    install to PREFIX=$(PREFIX)"
 
