@@ -89,8 +89,14 @@ $(BUILD)/libchecks.a: $(CHECKS_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# The driver links jansson, libelf and zlib statically (their .a files come with
+# the Debian -dev packages): loading three shared libraries was a fifth of
+# `nsprobe lookup`'s time (make bench).  STATIC_LIBS=0 links them dynamically.
+STATIC_LIBS ?= 1
+comma := ,
+NSPROBE_LIBS := $(if $(filter 1,$(STATIC_LIBS)),-Wl$(comma)-Bstatic $(LIB_LIBS) -Wl$(comma)-Bdynamic,$(LIB_LIBS))
 $(NSPROBE): $(REPORT_OBJ) $(BUILD)/libchecks.a
-	$(CC) $(SAN_FLAGS) -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(LIB_LIBS) -lpthread
+	$(CC) $(SAN_FLAGS) -Wl,-O1 -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(NSPROBE_LIBS) -lpthread
 
 # --- tests ----------------------------------------------------------------------
 # A unit test may fake system calls: a line `// WRAP: -Wl,--wrap=unshare ...` in its

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 struct kb {
@@ -332,14 +335,53 @@ static int finish_load(json_t *root, json_error_t *je, const char *name, struct 
 	return 0;
 }
 
+/* kernels.json larger than this is not a knowledge base */
+#define KB_MAX_BYTES (16u << 20)
+
+/* Read the whole file and parse the buffer: jansson's json_load_file reads a
+ * character at a time through stdio, which was most of `nsprobe lookup`'s time. */
 int kb_load(const char *path, struct kb **out, struct nerr *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc;
 
-	if (!root && je.line < 0) /* could not open or read the file */
-		return *out = NULL, nerr_set(err, ENOENT, "%s: %s", path, je.text);
-	return finish_load(root, &je, path, out, err);
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nerr_errno(err, errno, "%s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > KB_MAX_BYTES) {
+		rc = errno;
+		close(fd);
+		if (S_ISDIR(st.st_mode))
+			return nerr_set(err, EISDIR, "%s: a directory, not kernels.json", path);
+		return nerr_set(err, rc ? rc : EFBIG, "%s: not a regular file of at most %u bytes",
+				path, KB_MAX_BYTES);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return nerr_set(err, ENOMEM, "%s: out of memory", path);
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	rc = errno;
+	close(fd);
+	if (len < (size_t)st.st_size) {
+		free(buf);
+		return nerr_errno(err, rc ? rc : EIO, "%s: short read", path);
+	}
+	rc = kb_load_buffer(buf, len, path, out, err);
+	free(buf);
+	return rc;
 }
 
 int kb_load_buffer(const char *buf, size_t len, const char *name, struct kb **out, struct nerr *err)

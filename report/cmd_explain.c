@@ -168,7 +168,7 @@ static json_t *probe_here(const struct explain_args *a, const struct kb *kb, con
 	ro.probe_dir = dir;
 	ro.names = names;
 	ro.timeout_s = a->timeout;
-	ro.jobs = 1;
+	ro.jobs = 0;
 	ro.catalogue = kb_probes(kb);
 	ro.mode = mode.mode;
 	results = names ? run_probes(&ro, &err) : NULL;

@@ -133,7 +133,7 @@ static json_t *entry_from_probes(const struct go_args *a, char *release, size_t 
 	if (a->replay) {
 		probes = replay_load(a->replay, release, len, err);
 	} else {
-		struct run_opts o = { .names = go_probes, .timeout_s = a->timeout, .jobs = 1,
+		struct run_opts o = { .names = go_probes, .timeout_s = a->timeout, .jobs = 0,
 				      .catalogue = kb_probes(kb) };
 		if (find_probe_dir(a->probe_dir, pdir, sizeof(pdir))) {
 			kb_free(kb);
@@ -217,6 +217,8 @@ int cmd_go(int argc, char **argv)
 	if (a.report || a.replay || needs_host(&g)) {
 		entry = a.report ? entry_from_report(&a, release, sizeof(release), &err)
 				 : entry_from_probes(&a, release, sizeof(release), &err);
+		if (!entry && !a.report && !a.replay && runner_stop_signal())
+			return 128 + runner_stop_signal();   /* stopped: probes reaped, nothing written */
 		if (!entry) {
 			nerr_prefix(&err, "go: %s", a.report ? "reading the report" : a.replay ? "replay" : "probing this host");
 			nerr_print(&err);

@@ -285,7 +285,7 @@ static json_t *replay_entry(const char *dir, const struct kb *kb, struct nerr *e
 }
 
 /* DESIGN.md: 1 when affected or a --require is unmet, else the verdict's. */
-static int exit_status(const json_t *entry, char **req, bool quiet)
+static int exit_status(const json_t *entry, char **req)
 {
 	int status = verdict_exit_status(json_string_value(json_object_get(entry, "verdict")));
 	const json_t *bs = json_object_get(entry, "behaviours");
@@ -295,8 +295,8 @@ static int exit_status(const json_t *entry, char **req, bool quiet)
 
 		if (st && !strcmp(st, "not-affected"))
 			continue;
-		if (!quiet)
-			fprintf(stderr, "nsprobe: --require %s unmet: it is %s\n", req[i],
+		/* even with --quiet: the one line that says why the status is 1 */
+		fprintf(stderr, "nsprobe: --require %s unmet: it is %s\n", req[i],
 				st ? st : "not in the report");
 		status = 1;
 	}
@@ -404,7 +404,7 @@ int cmd_run(int argc, char **argv)
 		json_decref(entry);
 		goto fail;
 	}
-	status = exit_status(entry, req, a.quiet);
+	status = exit_status(entry, req);
 	json_decref(entry);
 	if ((sig = pending_stop_signal())) {
 		status = 128 + sig;  /* nothing written; main() dies of the signal */

@@ -11,11 +11,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -161,12 +163,27 @@ void userns_close(struct userns_sync *s)
 		}
 }
 
+/* One byte to a child that may already have exited: SIGPIPE is blocked for
+ * the write and a pending one consumed, so a dead peer is EPIPE, not our death
+ * (this runs before any caller has set SIGPIPE aside). */
 static int write_byte(int fd, char c)
 {
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0, 0 };
 	ssize_t n;
+	int saved;
 
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
 	while ((n = write(fd, &c, 1)) < 0 && errno == EINTR)
 		;
+	saved = errno;
+	if (n < 0 && saved == EPIPE && !sigismember(&old, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
 	return n == 1 ? 0 : -1;
 }
 
@@ -290,7 +307,9 @@ int userns_parent_fail(struct userns_sync *s, pid_t child, struct userns_fail *f
 	} else if (write_maps(child, f) == 0) {
 		rc = 0;
 	}
-	write_byte(s->to_child[1], rc == 0 ? 'G' : 'X');
+	/* a child that sent 'E' or died is not waiting for an answer */
+	if (c != 'E' && c != 0)
+		write_byte(s->to_child[1], rc == 0 ? 'G' : 'X');
 	userns_close(s);
 	return rc;
 }
