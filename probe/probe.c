@@ -303,6 +303,46 @@ pid_t probe_fork(void)
 	return pid;
 }
 
+pid_t probe_start_child(void (*fn)(int out, void *arg), void *arg, int *in)
+{
+	int fds[2], err;
+	pid_t pid;
+
+	sync_pipe(fds);
+	pid = probe_fork();
+	if (pid < 0) {
+		err = errno;
+		close_fd(&fds[0]);
+		close_fd(&fds[1]);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+		close_fd(&fds[0]);
+		fn(fds[1], arg);
+		_exit(0);
+	}
+	close_fd(&fds[1]);
+	*in = fds[0];
+	return pid;
+}
+
+int probe_child_ints(void (*fn)(int out, void *arg), void *arg, int *vals, int n,
+		     const char *what)
+{
+	int in = -1;
+	pid_t pid = probe_start_child(fn, arg, &in);
+
+	if (pid < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (recv_int(in, &vals[i]) < 0)
+			die("%s died before reporting", what);
+	wait_child(pid);
+	close_fd(&in);
+	return 0;
+}
+
 struct clone_start {
 	int (*fn)(void *);
 	void *arg;

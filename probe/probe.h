@@ -69,6 +69,18 @@ pid_t probe_clone(int flags, int (*fn)(void *), void *arg);
 void probe_child_setup(pid_t expected_parent);
 /* waitpid(pid) retrying EINTR; unregisters.  Returns the wait status, or -1. */
 int wait_child(pid_t pid);
+
+/* The probes' usual shape: a measurement runs in a fresh child and reports
+ * ints back over a pipe.  probe_start_child forks (probe_fork) a child that
+ * runs fn(out, arg) with the pipe's write end, then _exit(0); the parent gets
+ * the read end in *in (recv_int it, then wait_child and close_fd).  Returns
+ * the pid, or -1 with errno set and no descriptor left open. */
+pid_t probe_start_child(void (*fn)(int out, void *arg), void *arg, int *in);
+/* probe_start_child, read n ints into vals, reap the child.  0; -1 with errno
+ * set when the fork failed; dies "<what> died before reporting" when the
+ * child ended before sending all n. */
+int probe_child_ints(void (*fn)(int out, void *arg), void *arg, int *vals, int n,
+		     const char *what);
 /* SIGKILL + blocking reap of one registered child (no WNOHANG after SIGKILL). */
 void kill_child(pid_t pid);
 /* Kill and reap every registered child: call before a probe exits early. */

@@ -82,8 +82,9 @@ static bool all_members_gone(int fd)
 }
 
 /* In a fresh process: setns(nsfd), fork; sends (setns errno, fork errno). */
-static void fork_into(int nsfd, int out)
+static void fork_into(int out, void *arg)
 {
+	int nsfd = *(const int *)arg;
 	int err = setns(nsfd, CLONE_NEWPID) < 0 ? errno : 0;
 	pid_t pid = 0;
 
@@ -102,22 +103,12 @@ static void fork_into(int nsfd, int out)
 
 static void measure_fork_after_init_exit(int nsfd)
 {
-	int fds[2], setns_err = 0, fork_err = 0;
-	pid_t pid;
+	int v[2], setns_err, fork_err;
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(fork_into, &nsfd, v, 2, "setns child") < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		fork_into(nsfd, fds[1]);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &setns_err) < 0 || recv_int(fds[0], &fork_err) < 0)
-		die("setns child died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
+	setns_err = v[0];
+	fork_err = v[1];
 	emit_result("setns_after_init_exit", setns_err);
 	if (setns_err)
 		emit_na("fork_after_init_exit", "setns(CLONE_NEWPID) into the dead namespace failed with %s",
@@ -171,7 +162,7 @@ static void measure_init_death(void)
 
 /* `unshare -p` without --fork: unshare, the first child (init) exits, fork
  * again.  Sends (unshare errno, second fork errno). */
-static void unsharer(int out)
+static void unsharer(int out, void *arg)
 {
 	pid_t first, second;
 	int err;
@@ -200,22 +191,12 @@ static void unsharer(int out)
 
 static void measure_unshare_child_exit(void)
 {
-	int fds[2], unshare_err = 0, fork_err = 0;
-	pid_t pid;
+	int v[2], unshare_err, fork_err;
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(unsharer, NULL, v, 2, "unsharer") < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		unsharer(fds[1]);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &unshare_err) < 0 || recv_int(fds[0], &fork_err) < 0)
-		die("unsharer died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
+	unshare_err = v[0];
+	fork_err = v[1];
 	if (unshare_err)
 		emit_na("fork_after_unshare_child_exit", "unshare(CLONE_NEWPID) failed with %s%s",
 			errno_name(unshare_err),

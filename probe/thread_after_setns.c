@@ -92,58 +92,45 @@ static int enter_target(void)
 	return err;
 }
 
+static void report_thread(int out, void *arg)
+{
+	send_int(out, try_thread());
+}
+
 static int try_fork_then_thread(void)
 {
-	int fds[2], err = 0;
-	pid_t pid;
+	int err = 0;
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(report_thread, NULL, &err, 1, "forked child") < 0)
 		return errno;
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		send_int(fds[1], try_thread());
-		_exit(0);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &err) < 0)
-		die("forked child died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
 	return err;
 }
 
 /* In a fresh child: setns, then one measurement; sends (setns errno, result). */
-static void run_after_setns(int (*fn)(void), int out)
+struct after_setns {
+	int (*fn)(void);
+};
+
+static void run_after_setns(int out, void *arg)
 {
+	const struct after_setns *a = arg;
 	int err = enter_target();
 
 	send_int(out, err);
-	send_int(out, err ? 0 : fn());
+	send_int(out, err ? 0 : a->fn());
 	_exit(0);
 }
 
 /* Returns setns' errno; *result the measurement. */
 static int measure_after_setns(int (*fn)(void), int *result)
 {
-	int fds[2], err = 0;
-	pid_t pid;
+	struct after_setns a = { fn };
+	int v[2];
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(run_after_setns, &a, v, 2, "measuring child") < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		run_after_setns(fn, fds[1]);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &err) < 0 || recv_int(fds[0], result) < 0)
-		die("measuring child died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
-	return err;
+	*result = v[1];
+	return v[0];
 }
 
 /* --- CLONE_PARENT, from a grandchild under a middle process ------------------ */
@@ -184,8 +171,16 @@ static void grandchild(bool do_setns, int flags, int release, int out)
 
 /* The middle process: parent of both the grandchild and its CLONE_PARENT
  * sibling; waits for every child until ECHILD. */
-static void middle(bool do_setns, int flags, int out)
+struct clone_parent_case {
+	bool do_setns;
+	int flags;
+};
+
+static void middle(int out, void *arg)
 {
+	const struct clone_parent_case *cp = arg;
+	bool do_setns = cp->do_setns;
+	int flags = cp->flags;
 	int release[2], rep[2], sib = 0;
 	struct parent_result r = { 0, 0, -1 };
 	pid_t pid;
@@ -218,25 +213,12 @@ static void middle(bool do_setns, int flags, int out)
 
 static struct parent_result measure_clone_parent(bool do_setns, int flags)
 {
-	struct parent_result r;
-	int fds[2];
-	pid_t pid;
+	struct clone_parent_case cp = { do_setns, flags };
+	int v[3];
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(middle, &cp, v, 3, "middle process") < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		middle(do_setns, flags, fds[1]);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &r.setns_err) < 0 || recv_int(fds[0], &r.clone_err) < 0 ||
-	    recv_int(fds[0], &r.in_target) < 0)
-		die("middle process died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
-	return r;
+	return (struct parent_result){ .setns_err = v[0], .clone_err = v[1], .in_target = v[2] };
 }
 
 /* --- main -------------------------------------------------------------------- */

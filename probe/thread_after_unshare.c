@@ -25,6 +25,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -117,25 +118,17 @@ static int try_clone_vm_sighand(void)
 
 /* The workaround: fork (the child is the new namespace's init), and let the
  * child create the thread.  Its answer comes back over a pipe. */
+static void report_thread(int out, void *arg)
+{
+	send_int(out, try_thread());
+}
+
 static int try_fork_then_thread(void)
 {
-	int fds[2], err = 0;
-	pid_t pid;
+	int err = 0;
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	if (probe_child_ints(report_thread, NULL, &err, 1, "forked child") < 0)
 		return errno;
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		send_int(fds[1], try_thread());
-		_exit(0);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &err) < 0)
-		die("forked child died before reporting");
-	wait_child(pid);
-	close_fd(&fds[0]);
 	return err;
 }
 
@@ -181,8 +174,9 @@ static void hold_init(int hold[2])
 
 /* In a fresh child: unshare, optionally start an init, measure, report
  * (unshare errno, result) over the pipe. */
-static void unsharer(const struct measure *m, int out)
+static void unsharer(int out, void *arg)
 {
+	const struct measure *m = arg;
 	int hold[2], result;
 	pid_t init = 0;
 
@@ -213,23 +207,14 @@ static void unsharer(const struct measure *m, int out)
 /* Runs one key in a fresh unsharer; returns unshare's errno, *result the key. */
 static int run_measure(const struct measure *m, int *result)
 {
-	int fds[2], unshare_err = 0;
-	pid_t pid;
+	char what[64];
+	int v[2];
 
-	sync_pipe(fds);
-	pid = probe_fork();
-	if (pid < 0)
+	snprintf(what, sizeof(what), "unsharer for %s", m->key);
+	if (probe_child_ints(unsharer, (void *)m, v, 2, what) < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		unsharer(m, fds[1]);
-	}
-	close_fd(&fds[1]);
-	if (recv_int(fds[0], &unshare_err) < 0 || recv_int(fds[0], result) < 0)
-		die("unsharer for %s died before reporting", m->key);
-	wait_child(pid);
-	close_fd(&fds[0]);
-	return unshare_err;
+	*result = v[1];
+	return v[0];
 }
 
 static void emit_all_na(const char *why)

@@ -45,7 +45,7 @@ static void report_and_hold(int out, int hold[2])
 	_exit(0);
 }
 
-static void case_single(int out)
+static void case_single(int out, void *arg)
 {
 	send_int(out, unshare(CLONE_NEWPID) < 0 ? errno : 0);
 }
@@ -59,7 +59,7 @@ static void *block_on_pipe(void *arg)
 }
 
 /* The main thread unshares while a second thread blocks on a pipe. */
-static void case_main(int out)
+static void case_main(int out, void *arg)
 {
 	int gate[2], err, rc;
 	pthread_t thread;
@@ -122,7 +122,7 @@ static void compare_children(int out, pid_t first, pid_t second, int second_seen
 	}
 }
 
-static void case_from_thread(int out)
+static void case_from_thread(int out, void *arg)
 {
 	struct from_thread ft;
 	int err, first, first_seen = 0, second_seen = 0, rc;
@@ -177,7 +177,7 @@ static int hold_vm(void *arg)
 
 /* Unshare while a CLONE_VM (not CLONE_THREAD) child shares our mm, as a vfork
  * child does; a real vfork() would suspend us until the child exits. */
-static void case_vfork_child(int out)
+static void case_vfork_child(int out, void *arg)
 {
 	int gate[2], child_gate[2], err;
 	pid_t child;
@@ -197,22 +197,12 @@ static void case_vfork_child(int out)
 /* --- the probe: each case in a fresh child ---------------------------------- */
 
 /* Runs `fn` in a fresh child; the parent reads the child's ints with recv_int. */
-static pid_t start_case(void (*fn)(int), int *in)
+static pid_t start_case(void (*fn)(int, void *), int *in)
 {
-	int fds[2];
-	pid_t pid;
+	pid_t pid = probe_start_child(fn, NULL, in);
 
-	sync_pipe(fds);
-	pid = probe_fork();
 	if (pid < 0)
 		die("fork");
-	if (pid == 0) {
-		close_fd(&fds[0]);
-		fn(fds[1]);
-		_exit(0);
-	}
-	close_fd(&fds[1]);
-	*in = fds[0];
 	return pid;
 }
 
@@ -226,7 +216,7 @@ static void finish_case(pid_t pid, int *in, const char *what)
 }
 
 /* Runs a case that reports one errno and emits it under `key`. */
-static int measure_errno(const char *key, void (*fn)(int))
+static int measure_errno(const char *key, void (*fn)(int, void *))
 {
 	int in, err;
 	pid_t pid = start_case(fn, &in);
