@@ -27,28 +27,6 @@ static void merge_usage(FILE *out)
 		     "exit status: 0 merged, 2 bad usage or an unreadable/invalid report.\n");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted keys of an object (new array of borrowed strings; free() it). */
-static const char **sorted_keys(const json_t *obj, size_t *n)
-{
-	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
-	const char *k;
-	json_t *v;
-	size_t i = 0;
-
-	if (!keys)
-		return NULL;
-	json_object_foreach((json_t *)obj, k, v)
-		keys[i++] = k;
-	qsort(keys, i, sizeof(*keys), cmp_str);
-	*n = i;
-	return keys;
-}
-
 /* Every behaviour id any entry has, as an object used as a set (new). */
 static json_t *behaviour_set(const json_t *kernels)
 {
@@ -200,7 +178,7 @@ static int write_matrix(const json_t *merged, enum merge_format fmt, const char 
 	const json_t *kernels = json_object_get(merged, "kernels");
 	json_t *set = behaviour_set(kernels);
 	size_t nrel = 0, nids = 0;
-	const char **rel = sorted_keys(kernels, &nrel), **ids = sorted_keys(set, &nids);
+	const char **rel = report_sorted_keys(kernels, &nrel), **ids = report_sorted_keys(set, &nids);
 	bool to_file = path && strcmp(path, "-");
 	char tmp[4096] = "";
 	FILE *out = stdout;

@@ -5,6 +5,7 @@
  * and are reported, never failed.  Output is sorted, so it diffs cleanly.
  */
 #include "report/format.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -16,29 +17,6 @@ static const char *str(const json_t *obj, const char *key, const char *dflt)
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s ? s : dflt;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sorted keys of obj (borrowed strings in a new array; free() it). */
-static const char **keys_of(const json_t *obj, size_t *n)
-{
-	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
-	const char *k;
-	json_t *v;
-	size_t i = 0;
-
-	*n = 0;
-	if (!keys)
-		return NULL;
-	json_object_foreach((json_t *)obj, k, v)
-		keys[i++] = k;
-	qsort(keys, i, sizeof(*keys), cmp_str);
-	*n = i;
-	return keys;
 }
 
 static const char *const names[] = { "human", "json", "tap", "junit", "prometheus" };
@@ -141,7 +119,7 @@ static void human_causes(FILE *out, const json_t *bs, const char **ids, size_t n
 static void human_probes(FILE *out, const json_t *probes)
 {
 	size_t n, counts[4] = { 0 };
-	const char **keys = keys_of(probes, &n);
+	const char **keys = report_sorted_keys(probes, &n);
 	static const char *const st[] = { "measured", "skipped", "broken", "timeout" };
 	long total = 0;
 
@@ -184,7 +162,7 @@ static void human_entry(FILE *out, const char *key, const json_t *e)
 	const json_t *host = json_object_get(e, "host"), *env = json_object_get(e, "environment");
 	const json_t *bs = json_object_get(e, "behaviours");
 	size_t n;
-	const char **ids = keys_of(bs, &n);
+	const char **ids = report_sorted_keys(bs, &n);
 
 	fprintf(out, "kernel %s (%s", key, str(e, "source", "live"));
 	if (json_is_object(env))
@@ -214,7 +192,7 @@ void format_human(FILE *out, const json_t *report)
 {
 	const json_t *kernels = json_object_get(report, "kernels");
 	size_t n;
-	const char **keys = keys_of(kernels, &n);
+	const char **keys = report_sorted_keys(kernels, &n);
 
 	for (size_t i = 0; keys && i < n; i++) {
 		if (i)
@@ -252,7 +230,7 @@ static void tap_yaml(FILE *out, const json_t *b)
 static void tap_entry(FILE *out, const char *rel, const json_t *bs, size_t *num)
 {
 	size_t n;
-	const char **ids = keys_of(bs, &n);
+	const char **ids = report_sorted_keys(bs, &n);
 
 	for (size_t i = 0; ids && i < n; i++) {
 		const json_t *b = json_object_get(bs, ids[i]);
@@ -278,7 +256,7 @@ void format_tap(FILE *out, const json_t *report)
 	const json_t *kernels = json_object_get(report, "kernels"), *e;
 	const char *rel;
 	size_t total = 0, num = 0, n;
-	const char **keys = keys_of(kernels, &n);
+	const char **keys = report_sorted_keys(kernels, &n);
 
 	json_object_foreach((json_t *)kernels, rel, e)
 		total += json_object_size(json_object_get(e, "behaviours"));
@@ -344,7 +322,7 @@ static void junit_suite(FILE *out, const char *rel, const json_t *e)
 {
 	const json_t *bs = json_object_get(e, "behaviours");
 	size_t n, failures = 0, skipped = 0;
-	const char **ids = keys_of(bs, &n);
+	const char **ids = report_sorted_keys(bs, &n);
 
 	for (size_t i = 0; ids && i < n; i++) {
 		const json_t *b = json_object_get(bs, ids[i]);
@@ -368,7 +346,7 @@ void format_junit(FILE *out, const json_t *report)
 {
 	const json_t *kernels = json_object_get(report, "kernels");
 	size_t n;
-	const char **keys = keys_of(kernels, &n);
+	const char **keys = report_sorted_keys(kernels, &n);
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"nsprobe\">\n", out);
 	for (size_t i = 0; keys && i < n; i++)
@@ -411,7 +389,7 @@ static void prom_behaviours(FILE *out, const json_t *kernels, const char **rels,
 	for (size_t r = 0; r < nr; r++) {
 		const json_t *bs = json_object_get(json_object_get(kernels, rels[r]), "behaviours");
 		size_t n;
-		const char **ids = keys_of(bs, &n);
+		const char **ids = report_sorted_keys(bs, &n);
 
 		for (size_t i = 0; ids && i < n; i++) {
 			const json_t *b = json_object_get(bs, ids[i]);
@@ -435,7 +413,7 @@ static void prom_probes(FILE *out, const json_t *kernels, const char **rels, siz
 	for (size_t r = 0; r < nr; r++) {
 		const json_t *ps = json_object_get(json_object_get(kernels, rels[r]), "probes");
 		size_t n;
-		const char **names_ = keys_of(ps, &n);
+		const char **names_ = report_sorted_keys(ps, &n);
 
 		for (size_t i = 0; names_ && i < n; i++) {
 			const json_t *p = json_object_get(ps, names_[i]);
@@ -455,7 +433,7 @@ void format_prometheus(FILE *out, const json_t *report)
 {
 	const json_t *kernels = json_object_get(report, "kernels");
 	size_t nr;
-	const char **rels = keys_of(kernels, &nr);
+	const char **rels = report_sorted_keys(kernels, &nr);
 
 	if (!rels)
 		return;

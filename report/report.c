@@ -218,3 +218,25 @@ int report_load(const char *path, json_t **out, struct nerr *err)
 	*out = doc;
 	return 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **report_sorted_keys(const json_t *obj, size_t *n)
+{
+	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys));
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	*n = 0;
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)obj, k, v)
+		keys[i++] = k;
+	qsort(keys, i, sizeof(*keys), cmp_str);
+	*n = i;
+	return keys;
+}

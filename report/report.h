@@ -32,6 +32,10 @@ int report_add_entry(json_t *report, const char *release, json_t *entry, struct 
  * never left half-written. */
 int report_write(const json_t *report, const char *path, struct nerr *err);
 
+/* The keys of obj in strcmp order (a new NULL-terminated array of borrowed
+ * strings; free() it), *n their count.  NULL (and *n 0) when out of memory. */
+const char **report_sorted_keys(const json_t *obj, size_t *n);
+
 /* Load a report written by report_write (validated; errors FILE:LINE:COL). */
 int report_load(const char *path, json_t **out, struct nerr *err);
 
