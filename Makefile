@@ -24,8 +24,8 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 endif
 
 BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -MMD -MP $(WARN) $(SAN_FLAGS)
-LIB_CFLAGS  := $(shell $(PKG_CONFIG) --cflags jansson libelf zlib 2>/dev/null)
-LIB_LIBS    := $(shell $(PKG_CONFIG) --libs jansson libelf zlib 2>/dev/null)
+LIB_CFLAGS  := $(shell $(PKG_CONFIG) --cflags jansson libelf zlib capstone 2>/dev/null)
+LIB_LIBS    := $(shell $(PKG_CONFIG) --libs jansson libelf zlib capstone 2>/dev/null)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -89,7 +89,7 @@ $(BUILD)/libchecks.a: $(CHECKS_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The driver links jansson, libelf and zlib statically (their .a files come with
+# The driver links jansson, libelf, zlib and capstone statically (their .a files come with
 # the Debian -dev packages): loading three shared libraries was a fifth of
 # `nsprobe lookup`'s time (make bench).  STATIC_LIBS=0 links them dynamically.
 STATIC_LIBS ?= 1

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "checks/gocalls.h"
 #include "checks/godiag.h"
 
 #define UNSHARE_MT "unshare-multithread-einval"
@@ -152,8 +153,193 @@ static json_t *ctor_value(int c)
 	return c < 0 ? json_null() : json_boolean(c);
 }
 
+#define NEWPID 0x20000000u
+#define NEWUSER 0x10000000u
+
+/* What a known constructor means for the Go-side findings. */
+static const char *ctor_meaning(const struct goelf *g)
+{
+	if (!strcmp(g->ctor_pattern, "runc-nsexec"))
+		return "runc's nsexec (libcontainer/nsenter) runs in C before the Go runtime when runc is "
+		       "re-executed as `runc init`: it joins and creates the container's namespaces (PID "
+		       "included) while the process is still single-threaded, so the multi-threaded rules do "
+		       "not apply to it; this Go-side call runs later, in the multi-threaded runtime, and is "
+		       "judged on its own";
+	if (!strcmp(g->ctor_pattern, "podman-rootless"))
+		return "podman's rootless re-exec (pkg/rootless): a C constructor joins the rootless pause "
+		       "process's user and mount namespaces before the Go runtime starts (when "
+		       "_CONTAINERS_USERNS_CONFIGURED is set); it does not change PID namespaces (nor does "
+		       "containers/storage's unshare constructor, when present, unless asked to in a "
+		       "single-threaded re-executed child), so this Go-side call is judged on its own";
+	if (!strcmp(g->ctor_pattern, "containers-storage-unshare"))
+		return "containers/storage's pkg/unshare constructor: a re-executed child unshares the "
+		       "namespaces it is told to (_Containers-unshare) in C, single-threaded, before the Go "
+		       "runtime starts; this Go-side call is judged on its own";
+	return NULL;
+}
+
+static void site_flags(const struct gosite *s, char *out, size_t len)
+{
+	if (s->kind == GOSITE_CLONE3)
+		snprintf(out, len, "in a clone_args structure (not read)");
+	else if (s->kind == GOSITE_RAW || !s->flags_known)
+		snprintf(out, len, "computed at run time");
+	else
+		gocalls_flag_names(s->flags, out, len);
+}
+
+struct verdict {
+	const char *meets;   /* behaviour, or NULL */
+	int certain;
+	char note[640];
+};
+
+/* Which rule one call site meets, from its flags. */
+static void judge_site(const struct goelf *g, const struct gosite *s, const char *kernel, struct verdict *v)
+{
+	char fl[256];
+
+	site_flags(s, fl, sizeof(fl));
+	v->meets = NULL;
+	v->certain = 0;
+	switch (s->kind) {
+	case GOSITE_UNSHARE:
+		if (!s->flags_known) {
+			v->meets = UNSHARE_MT;
+			snprintf(v->note, sizeof(v->note), "the flags are computed at run time: if they include "
+				 "CLONE_NEWPID, unshare from a multi-threaded Go program meets this rule");
+		} else if (s->flags & NEWPID) {
+			v->meets = UNSHARE_MT;
+			v->certain = 1;
+			snprintf(v->note, sizeof(v->note), "unshare(%s) from a multi-threaded Go program", fl);
+		} else {
+			snprintf(v->note, sizeof(v->note), "unshare(%s) has no CLONE_NEWPID: no PID-namespace rule "
+				 "applies, a multi-threaded process may do it%s", fl, (s->flags & NEWUSER) ?
+				 " (but CLONE_NEWUSER is refused to any multi-threaded process, EINVAL on every "
+				 "kernel: a user-namespace rule nsprobe does not judge)" : "");
+		}
+		break;
+	case GOSITE_SETNS:
+		if (!s->flags_known || s->flags == 0 || (s->flags & NEWPID)) {
+			v->meets = THREAD_AFTER;
+			snprintf(v->note, sizeof(v->note), "setns(fd, %s)%s", fl, !s->flags_known ? "" : s->flags ?
+				 ": joins a PID namespace" : ": nstype 0 accepts any namespace, a PID namespace too");
+		} else {
+			snprintf(v->note, sizeof(v->note), "setns(fd, %s) joins no PID namespace: no PID-namespace "
+				 "rule applies", fl);
+		}
+		break;
+	case GOSITE_CLONE:
+	case GOSITE_CLONE3:
+		snprintf(v->note, sizeof(v->note), "clone (flags %s) makes a new process: creating a PID "
+			 "namespace at clone is the supported way, no rule of this host applies", fl);
+		break;
+	case GOSITE_RAW:
+		snprintf(v->note, sizeof(v->note), "a raw system call whose number is computed at run time: "
+			 "nsprobe cannot tell which call it is");
+		break;
+	case GOSITE_ATTR_CLONE:
+		snprintf(v->note, sizeof(v->note), "exec.Cmd with SysProcAttr.Cloneflags = %s: the child is "
+			 "created in the new namespaces by clone, the right pattern; never flagged", fl);
+		break;
+	case GOSITE_ATTR_UNSHARE:
+		if ((s->flags & NEWPID) && !(s->flags & NEWUSER)) {
+			v->meets = UNSHARE_MT;
+			v->certain = 1;
+			snprintf(v->note, sizeof(v->note), "exec.Cmd with SysProcAttr.Unshareflags = %s: Go (1.9+) "
+				 "forks the child with CLONE_VM|CLONE_VFORK (no CLONE_NEWUSER asked for), so the child "
+				 "shares the parent's mm and its unshare(CLONE_NEWPID) fails EINVAL on %s (\"fork/exec "
+				 "...: invalid argument\"); use Cloneflags instead", fl, kernel);
+		} else {
+			snprintf(v->note, sizeof(v->note), "exec.Cmd with SysProcAttr.Unshareflags = %s: %s", fl,
+				 (s->flags & NEWPID) ? "with CLONE_NEWUSER Go forks without CLONE_VM, so the child "
+				 "unshares single-threaded" : "no CLONE_NEWPID, no PID-namespace rule applies");
+		}
+		break;
+	}
+}
+
+static json_t *sites_array(const struct goelf *g, const char *kernel)
+{
+	static const char *const src[] = { "call", "call", "call", "call", "call", "SysProcAttr.Unshareflags",
+					   "SysProcAttr.Cloneflags" };
+	static const char *const sys[] = { "unshare", "setns", "clone", "clone3", NULL, "unshare", "clone" };
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < g->nsites; i++) {
+		const struct gosite *s = &g->sites[i];
+		struct verdict v;
+		char fl[256];
+		json_t *o;
+		site_flags(s, fl, sizeof(fl));
+		judge_site(g, s, kernel, &v);
+		o = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o,s:s,s:o,s:s}", "caller", s->caller,
+			      "offset", (json_int_t)s->offset, "via", s->via, "source", src[s->kind],
+			      "syscall", str_or_null(sys[s->kind]),
+			      "flags", s->flags_known && s->kind != GOSITE_RAW ? json_integer((json_int_t)s->flags)
+									   : json_null(),
+			      "flag_names", fl, "meets", str_or_null(v.meets), "note", v.note);
+		if (o && s->inlined[0])
+			json_object_set_new(o, "inlined", json_string(s->inlined));
+		if (o)
+			json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void add_ctor_note(json_t *findings, const struct goelf *g)
+{
+	const char *m = ctor_meaning(g);
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(findings, i, f)
+		if (m)
+			json_object_set_new(f, "constructor", json_string(m));
+}
+
+/* Findings from the decoded call sites: one per site that meets a rule. */
+static void site_findings(json_t *findings, const struct goelf *g, const json_t *entry, const char *kernel)
+{
+	for (size_t i = 0; i < g->nsites; i++) {
+		const struct gosite *s = &g->sites[i];
+		struct verdict v;
+		char call[512], why[1400], fl[256];
+		judge_site(g, s, kernel, &v);
+		if (!v.meets)
+			continue;
+		site_flags(s, fl, sizeof(fl));
+		snprintf(call, sizeof(call), "%s at %s+%#llx (%s)", s->kind == GOSITE_ATTR_UNSHARE ?
+			 "SysProcAttr.Unshareflags" : s->via, s->caller, (unsigned long long)s->offset, fl);
+		if (!strcmp(v.meets, UNSHARE_MT)) {
+			const char *st = host_status(entry, UNSHARE_MT);
+			snprintf(why, sizeof(why), "%s; on %s unshare(CLONE_NEWPID) from a multi-threaded process %s",
+				 v.note, kernel, !strcmp(st, "affected") ? "fails EINVAL (\"invalid argument\"): "
+				 "CLONE_NEWPID implies CLONE_THREAD on 3.8-3.11 and 3.10.y, fixed by 6e556ce209b0 (3.12)" :
+				 !strcmp(st, "not-affected") ? "works (6e556ce209b0, 3.12)" : "could not be tested");
+			add_finding(findings, entry, call, UNSHARE_MT, v.certain, why,
+				    s->kind == GOSITE_ATTR_UNSHARE ? "Set SysProcAttr.Cloneflags (the child is cloned "
+				    "into the new PID namespace) instead of Unshareflags." : FIX_UNSHARE);
+			if (s->kind == GOSITE_ATTR_UNSHARE)
+				continue;
+		}
+		snprintf(why, sizeof(why), "%s; after it the calling thread can no longer clone(CLONE_THREAD) "
+			 "(EINVAL): if the runtime starts a new OS thread from it, the program dies with \"runtime: "
+			 "failed to create new OS thread (... errno=22)\"; whether that happens depends on "
+			 "scheduling%s", v.note, g->found[GOCALL_LOCKOSTHREAD] ? " (the binary uses "
+			 "runtime.LockOSThread, which helps when held around the call and never released)" : "");
+		add_finding(findings, entry, call, THREAD_AFTER, 0, why, FIX_THREAD);
+	}
+}
+
 static void all_findings(json_t *findings, const struct goelf *g, const json_t *entry, const char *kernel)
 {
+	if (g->sites_decoded) {
+		site_findings(findings, g, entry, kernel);
+		add_ctor_note(findings, g);
+		return;
+	}
+	/* No call sites (an architecture nsprobe does not decode): the flags are unknown. */
 	if (g->found[GOCALL_SYSCALL_UNSHARE])
 		unshare_findings(findings, g, entry, gocall_name(GOCALL_SYSCALL_UNSHARE), kernel);
 	if (g->found[GOCALL_UNIX_UNSHARE])
@@ -162,11 +348,36 @@ static void all_findings(json_t *findings, const struct goelf *g, const json_t *
 		setns_findings(findings, g, entry, gocall_name(GOCALL_SYSCALL_SETNS));
 	if (g->found[GOCALL_UNIX_SETNS])
 		setns_findings(findings, g, entry, gocall_name(GOCALL_UNIX_SETNS));
-	if (g->found[GOCALL_RAW_SYSCALL])
-		add_finding(findings, entry, gocall_name(GOCALL_RAW_SYSCALL), UNSHARE_MT, 0,
-			    "the program's own code makes raw system calls; if one is unshare(CLONE_NEWPID) it "
-			    "meets this behaviour (Go is multi-threaded), if one is setns(CLONE_NEWPID) it meets "
-			    THREAD_AFTER, FIX_UNSHARE);
+	add_ctor_note(findings, g);
+}
+
+/* The kernel's machine (the report's host), as Go names it. */
+static const char *go_machine(const char *m)
+{
+	if (!m)
+		return NULL;
+	if (!strcmp(m, "x86_64"))
+		return "amd64";
+	if (!strcmp(m, "aarch64") || !strcmp(m, "arm64"))
+		return "arm64";
+	if (m[0] == 'i' && !strcmp(m + 2, "86"))
+		return "386";
+	return m;
+}
+
+static json_t *arch_note(const struct goelf *g, const json_t *entry)
+{
+	const char *m = json_string_value(json_object_get(json_object_get(entry, "host"), "machine"));
+	const char *gm = go_machine(m);
+	char note[512];
+
+	if (!entry || !g->arch[0] || !gm || !strcmp(gm, g->arch))
+		return json_null();
+	snprintf(note, sizeof(note), "the binary is built for %s but is judged against the answers of "
+		 "a kernel on %s%s; to judge it where it runs, use --report with a report from a %s host", g->arch, m,
+		 !strcmp(g->arch, "386") && !strcmp(gm, "amd64") ? " (it runs there as a 32-bit program; the "
+		 "PID-namespace rules are the kernel's, the same for it)" : "", g->arch);
+	return json_string(note);
 }
 
 json_t *godiag(const struct goelf *g, const char *binary, const json_t *entry,
@@ -176,12 +387,13 @@ json_t *godiag(const struct goelf *g, const char *binary, const json_t *entry,
 	size_t i;
 	json_t *f;
 	int fail = 0;
+	const char *kernel = release && *release ? release : "this kernel";
 
 	if (!findings) {
 		nerr_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
-	all_findings(findings, g, entry, release && *release ? release : "this kernel");
+	all_findings(findings, g, entry, kernel);
 	json_array_foreach(findings, i, f)
 		fail |= json_is_true(json_object_get(f, "will_fail"));
 	d = json_pack("{s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:i,s:I,s:b,s:b,s:o,s:o,s:b}",
@@ -194,6 +406,15 @@ json_t *godiag(const struct goelf *g, const char *binary, const json_t *entry,
 		      "locks_os_thread", g->found[GOCALL_LOCKOSTHREAD], "kernel", str_or_null(release),
 		      "source", json_deep_copy(json_object_get(entry, "source")) ?: json_null(),
 		      "will_fail", fail);
+	if (d && json_object_update_new(d, json_pack("{s:o,s:o,s:b,s:o,s:I,s:o,s:o}",
+			"arch", str_or_null(g->arch), "arch_note", arch_note(g, entry),
+			"sites_decoded", g->sites_decoded, "call_sites", sites_array(g, kernel),
+			"call_sites_dropped", (json_int_t)g->sites_dropped,
+			"constructor_pattern", str_or_null(g->ctor_pattern),
+			"constructor_meaning", str_or_null(ctor_meaning(g))))) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (!d)
 		nerr_set(err, ENOMEM, "out of memory building the diagnosis");
 	return d;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checks/gocalls.h"
 #include "checks/goelf.h"
 
 static const struct {
@@ -26,7 +27,7 @@ static const struct {
 	{ GOCALL_SYSCALL_SETNS, "syscall.Setns", "syscall.Setns", false },
 	{ GOCALL_UNIX_UNSHARE, "golang.org/x/sys/unix.Unshare", "golang.org/x/sys/unix.Unshare", false },
 	{ GOCALL_UNIX_SETNS, "golang.org/x/sys/unix.Setns", "golang.org/x/sys/unix.Setns", false },
-	{ GOCALL_RAW_SYSCALL, "raw syscall: could not tell which", NULL, false },
+	{ GOCALL_RAW_SYSCALL, "raw syscall", NULL, false },
 	{ GOCALL_LOCKOSTHREAD, "runtime.LockOSThread", "runtime.LockOSThread", false },
 	{ GOCALL_FORKEXEC, "syscall.forkAndExecInChild", "syscall.forkAndExecInChild", false },
 	{ GOCALL_NETNS, "github.com/vishvananda/netns", "github.com/vishvananda/netns.", true },
@@ -46,13 +47,14 @@ const char *gocall_name(enum gocall c)
 
 /* A vendored copy ("example.com/x/vendor/golang.org/x/sys/unix.Setns") is the
  * same function; ABI wrappers carry a ".abi0" suffix. */
-int gocall_match(const char *name)
+static int match_base(const char *name)
 {
-	const char *v = strstr(name, "/vendor/");
 	size_t len;
 
-	if (v)
-		name = v + strlen("/vendor/");
+	/* Every name below starts with one of these (a cheap reject: this runs for
+	 * every function and symbol of binaries with 200,000 of them). */
+	if (name[0] != 's' && name[0] != 'g' && name[0] != 'r' && name[0] != 'n')
+		return -1;
 	if (!strcmp(name, "nsexec"))
 		return GOCALL_RUNC_NSENTER;
 	len = strlen(name);
@@ -67,6 +69,13 @@ int gocall_match(const char *name)
 			return (int)calls[i].call;
 	}
 	return -1;
+}
+
+int gocall_match(const char *name)
+{
+	const char *v = strstr(name, "/vendor/");
+
+	return match_base(v ? v + strlen("/vendor/") : name);
 }
 
 /* --- the ELF file ------------------------------------------------------------- */
@@ -90,43 +99,24 @@ struct inspect {
 	Elf_Scn *symtab;
 	uint64_t ctors[MAX_CTORS];
 	size_t nctors;
-	/* raw-syscall users: every functab entry, whether it is non-std code, targets */
-	uint64_t *entries;
-	unsigned char *user;
-	size_t nentries, cap;
-	uint64_t raw_targets[8];
-	size_t nraw;
+	/* every function of the table, for the call-site scan */
+	struct gofunc *funcs;
+	size_t nfuncs, cap;
+	const unsigned char *tab; /* the function table that walked, and its address */
+	size_t tablen;
+	uint64_t tab_vaddr;
+	Elf_Scn *dynsym;
+	Elf_Scn *rela[8];
+	size_t nrela;
+	bool storage_unshare, podman_rootless, corrupt_table;
 };
-
-/* Standard-library packages have no dot in their first path element; main is
- * the user's; x/sys/unix wraps raw syscalls itself and is matched by name. */
-static bool user_function(const char *name)
-{
-	size_t first = strcspn(name, "/");
-
-	if (!strncmp(name, "main.", 5))
-		return true;
-	if (!strncmp(name, "golang.org/x/sys/", 17) || strstr(name, "/vendor/golang.org/x/sys/"))
-		return false;
-	return memchr(name, '.', first) != NULL && strchr(name + first, '.') != NULL;
-}
-
-static bool raw_syscall_name(const char *name)
-{
-	static const char *const raw[] = { "syscall.RawSyscall", "syscall.Syscall", "syscall.RawSyscall6",
-					   "syscall.Syscall6", "syscall.rawVforkSyscall",
-					   "syscall.rawVforkSyscall.abi0" };
-
-	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
-		if (!strcmp(name, raw[i]))
-			return true;
-	return false;
-}
 
 static void on_function(const char *name, uint64_t entry, void *arg)
 {
 	struct inspect *in = arg;
-	int c = gocall_match(name);
+	const char *v = strstr(name, "/vendor/");
+	const char *base = v ? v + strlen("/vendor/") : name;
+	int c = match_base(base);
 
 	if (c >= 0)
 		in->g->found[c] = true;
@@ -134,48 +124,70 @@ static void on_function(const char *name, uint64_t entry, void *arg)
 		in->g->cgo = true;
 	if (entry == UINT64_MAX)
 		return;
-	if (raw_syscall_name(name) && in->nraw < sizeof(in->raw_targets) / sizeof(in->raw_targets[0]))
-		in->raw_targets[in->nraw++] = entry;
-	if (in->nentries == in->cap) {
+	if (!strncmp(base, "github.com/containers/", 22)) {
+		if (!strncmp(base + 22, "storage/pkg/unshare.", 20))
+			in->storage_unshare = true;
+		if (!strncmp(base + 22, "podman/", 7) && strstr(base, "/pkg/rootless."))
+			in->podman_rootless = true;
+	}
+	if (in->nfuncs == in->cap) {
 		size_t cap = in->cap ? in->cap * 2 : 4096;
-		uint64_t *e = realloc(in->entries, cap * sizeof(*e));
-		unsigned char *u = e ? realloc(in->user, cap) : NULL;
-		if (e)
-			in->entries = e;
-		if (!u)
-			return; /* out of memory: the raw-syscall scan just sees less */
-		in->user = u;
+		struct gofunc *f = realloc(in->funcs, cap * sizeof(*f));
+		if (!f)
+			return; /* out of memory: the call-site scan just sees less */
+		in->funcs = f;
 		in->cap = cap;
 	}
-	in->entries[in->nentries] = entry;
-	in->user[in->nentries++] = user_function(name);
+	in->funcs[in->nfuncs++] = (struct gofunc){ entry, name, base, (unsigned char)gofunc_classify(base) };
 }
 
-/* x86: a direct `call rel32` (E8) from non-std code to a raw-syscall function.
- * Go compiles a call to syscall.RawSyscall as exactly that; a byte E8 inside
- * another instruction would also have to land on one of these few entries. */
-static void scan_raw_calls(struct inspect *in, uint64_t text_base)
+/* Go's names for the machines Go supports (cmd/link's ELF machine table). */
+static const char *go_arch(unsigned machine, int cls, bool big)
+{
+	switch (machine) {
+	case EM_X86_64: return cls == 64 ? "amd64" : "amd64p32";
+	case EM_386: return "386";
+	case EM_AARCH64: return "arm64";
+	case EM_ARM: return "arm";
+	case EM_PPC64: return big ? "ppc64" : "ppc64le";
+	case EM_S390: return "s390x";
+	case EM_MIPS: return cls == 64 ? (big ? "mips64" : "mips64le") : (big ? "mips" : "mipsle");
+	case EM_RISCV: return "riscv64";
+	case 258: return "loong64"; /* EM_LOONGARCH */
+	default: return "";
+	}
+}
+
+static uint64_t reloc_value(struct inspect *in, uint64_t addr);
+
+/* The call sites (gocalls.c): every function of the table, the last one too,
+ * at the table's own text start (1.18+ entries are offsets from it; for an
+ * external (cgo) link that is runtime.text, not .text's address). */
+static void scan_calls(struct inspect *in)
 {
 	struct goelf *g = in->g;
+	uint64_t base = 0, end = 0;
+	struct gotext t;
 
-	if (g->machine != EM_X86_64 && g->machine != EM_386)
+	if (!in->nfuncs || goelf_pclntab_text(in->tab, in->tablen, &base, &end))
 		return;
-	for (size_t i = 0; i + 1 < in->nentries && in->nraw && !g->found[GOCALL_RAW_SYSCALL]; i++) {
-		uint64_t start = text_base + in->entries[i], end = text_base + in->entries[i + 1];
-		unsigned char code[4096];
-		if (!in->user[i] || end <= start || end - start > sizeof(code) ||
-		    goimage_read(&in->img, start, code, end - start))
-			continue;
-		for (uint64_t off = 0; off + 5 <= end - start; off++) {
-			if (code[off] != 0xe8)
-				continue;
-			int32_t rel = (int32_t)goelf_uint(code + off + 1, 4, false);
-			uint64_t target = start + off + 5 + (int64_t)rel - text_base;
-			for (size_t k = 0; k < in->nraw; k++)
-				if (target == in->raw_targets[k])
-					g->found[GOCALL_RAW_SYSCALL] = true;
-		}
+	if (g->pclntab_version >= 118 && base == 0) /* PIE: filled in by a relocation */
+		base = reloc_value(in, in->tab_vaddr + 8 + 2 * (uint64_t)in->tab[7]);
+	if (g->pclntab_version >= 118 && base == 0)
+		base = in->text.addr;
+	if (g->pclntab_version < 118)
+		base = 0;
+	for (size_t i = 0; i < in->nfuncs; i++) {
+		in->funcs[i].entry += base;
+		if (i && in->funcs[i].entry < in->funcs[i - 1].entry)
+			return; /* not sorted: not a table to trust for addresses */
 	}
+	t = (struct gotext){ in->funcs, in->nfuncs, end + base, &in->img, g->machine, 0 };
+	gocalls_scan(&t, g);
+	for (size_t i = 0; i < g->nsites; i++)
+		if (g->sites[i].kind != GOSITE_ATTR_CLONE && g->sites[i].kind != GOSITE_ATTR_UNSHARE &&
+		    gocall_match(g->sites[i].via) < 0)
+			g->found[GOCALL_RAW_SYSCALL] = true;
 }
 
 static int load_segments(Elf *e, struct inspect *in, struct nerr *err)
@@ -215,8 +227,36 @@ static void note_section(struct inspect *in, const char *name, const GElf_Shdr *
 		in->init_array = s;
 	else if (!strcmp(name, ".text"))
 		in->text = s;
+	else if (!strcmp(name, ".ctors") && !in->init_array.found)
+		in->init_array = s; /* old toolchains: the same list, between two sentinels */
 	else if (sh->sh_type == SHT_SYMTAB)
 		in->symtab = scn;
+	else if (sh->sh_type == SHT_DYNSYM)
+		in->dynsym = scn;
+	else if (sh->sh_type == SHT_RELA && in->nrela < sizeof(in->rela) / sizeof(in->rela[0]))
+		in->rela[in->nrela++] = scn;
+}
+
+/* What a RELATIVE relocation puts at addr (PIE: .init_array entries, the
+ * function table's text start); 0 when none does. */
+static uint64_t reloc_value(struct inspect *in, uint64_t addr)
+{
+	unsigned rel_type = in->g->machine == EM_AARCH64 ? R_AARCH64_RELATIVE : R_X86_64_RELATIVE;
+
+	if (in->g->elf_class != 64 || in->g->big_endian)
+		return 0;
+	for (size_t k = 0; k < in->nrela; k++) {
+		GElf_Shdr sh;
+		const unsigned char *p;
+		if (!gelf_getshdr(in->rela[k], &sh) || sh.sh_entsize != 24)
+			continue;
+		p = in->raw + sh.sh_offset; /* bounds checked in load_sections */
+		for (uint64_t i = 0; i + 24 <= sh.sh_size; i += 24)
+			if (goelf_uint(p + i, 8, false) == addr &&
+			    (goelf_uint(p + i + 8, 8, false) & 0xffffffff) == rel_type)
+				return goelf_uint(p + i + 16, 8, false);
+	}
+	return 0;
 }
 
 static int load_sections(Elf *e, const GElf_Ehdr *eh, struct inspect *in, struct nerr *err)
@@ -244,7 +284,9 @@ static int load_sections(Elf *e, const GElf_Ehdr *eh, struct inspect *in, struct
 	return 0;
 }
 
-static void find_buildinfo(struct inspect *in)
+/* Build info whose header is there but does not decode is corrupt input (the
+ * pre-1.18 pointer format is let go: PIE leaves its pointers to relocations). */
+static int find_buildinfo(struct inspect *in, struct nerr *err)
 {
 	struct goelf *g = in->g;
 	const unsigned char *p = in->raw + in->buildinfo.off;
@@ -252,68 +294,107 @@ static void find_buildinfo(struct inspect *in)
 	char modinfo[16384];
 
 	if (!in->buildinfo.size)
-		return;
+		return 0;
 	/* The blob is 16-byte aligned in its section (debug/buildinfo searches so). */
 	for (size_t i = 0; i + 32 <= len; i += 16) {
 		if (memcmp(p + i, "\xff Go buildinf:", 14))
 			continue;
 		if (goelf_parse_buildinfo(p + i, len - i, &in->img, g->go_version, sizeof(g->go_version),
-					  modinfo, sizeof(modinfo), NULL) == 0) {
+					  modinfo, sizeof(modinfo), err) == 0) {
 			goelf_main_module(modinfo, g->main_module, sizeof(g->main_module));
 			goelf_modinfo_field(modinfo, "path", g->modinfo_path, sizeof(g->modinfo_path));
+		} else if ((p[i + 15] & 2) || (p[i + 14] != 4 && p[i + 14] != 8)) {
+			nerr_prefix(err, "corrupt");
+			return -1;
 		}
-		return;
+		return 0;
 	}
+	return 0;
 }
 
-static void walk_at(struct inspect *in, const unsigned char *tab, size_t len)
+static void walk_at(struct inspect *in, const unsigned char *tab, size_t len, uint64_t vaddr,
+		    struct nerr *err)
 {
 	size_t n = 0;
 	bool found[GOCALL__COUNT], cgo = in->g->cgo;
 	int v;
 
 	memcpy(found, in->g->found, sizeof(found));
-	in->nentries = in->nraw = 0;
-	v = goelf_walk_pclntab(tab, len, on_function, in, &n, NULL);
+	in->nfuncs = 0;
+	v = goelf_walk_pclntab(tab, len, on_function, in, &n, err);
 	if (v > 0) {
 		in->g->pclntab_version = v;
 		in->g->nfuncs = n;
+		in->tab = tab;
+		in->tablen = len;
+		in->tab_vaddr = vaddr;
 	} else { /* not a table after all: forget what the partial walk saw */
 		memcpy(in->g->found, found, sizeof(found));
 		in->g->cgo = cgo;
-		in->nentries = in->nraw = 0;
+		in->nfuncs = 0;
 	}
 }
 
 /* Without a .gopclntab section (sstrip, some PIE layouts) look for the header
- * in the read-only segments and keep the first candidate that walks. */
-static void find_pclntab(struct inspect *in)
+ * in the segments and keep the first candidate that walks.  A table that is
+ * there but fails validation is corrupt input, not "nothing found". */
+static int find_pclntab(struct inspect *in, struct nerr *err)
 {
+	struct nerr first = { 0 };
+	bool failed = false;
+
 	if (in->pclntab.found && in->pclntab.size) {
-		walk_at(in, in->raw + in->pclntab.off, in->pclntab.size);
-		return;
+		walk_at(in, in->raw + in->pclntab.off, in->pclntab.size, in->pclntab.addr, err);
+		if (!in->g->pclntab_version)
+			return nerr_prefix(err, "corrupt"), -1;
+		return 0;
 	}
 	for (size_t s = 0; s < in->img.nsegs && !in->g->pclntab_version; s++) {
 		const unsigned char *d = in->img.segs[s].data;
 		size_t len = in->img.segs[s].size;
 		for (size_t i = 0; i + 16 <= len && !in->g->pclntab_version; i += 4) {
 			bool big;
-			if (d[i + 4] || d[i + 5] || goelf_pclntab_magic(d + i, len - i, &big) < 0)
+			struct nerr e;
+			if (d[i + 1] != 0xff || d[i + 2] != 0xff || d[i + 4] || d[i + 5] ||
+			    goelf_pclntab_magic(d + i, len - i, &big) < 0)
 				continue;
-			walk_at(in, d + i, len - i);
+			memset(&e, 0, sizeof(e));
+			walk_at(in, d + i, len - i, in->img.segs[s].vaddr + i, &e);
 			in->g->pclntab_by_magic = in->g->pclntab_version != 0;
+			/* A full header by chance (magic, two zero bytes, quantum, pointer
+			 * size) is unlikely enough that one that does not walk is the table. */
+			if (!in->g->pclntab_version && !failed) {
+				first = e;
+				failed = true;
+			}
 		}
 	}
+	if (!in->g->pclntab_version && failed) {
+		*err = first;
+		return nerr_prefix(err, "corrupt"), -1;
+	}
+	return 0;
 }
 
+/* .init_array entries (PIE: the RELATIVE relocation's addend), or .ctors
+ * without its 0 and -1 sentinels. */
 static void read_init_array(struct inspect *in)
 {
 	int ps = in->g->elf_class == 64 ? 8 : 4;
 	const unsigned char *p = in->raw + in->init_array.off;
+	size_t n = in->init_array.size / ps;
 
-	in->g->init_array_entries = in->init_array.size / ps;
-	for (size_t i = 0; i < in->g->init_array_entries && in->nctors < MAX_CTORS; i++)
-		in->ctors[in->nctors++] = goelf_uint(p + i * ps, ps, in->g->big_endian);
+	for (size_t i = 0; i < n && in->nctors < MAX_CTORS; i++) {
+		uint64_t v = goelf_uint(p + i * ps, ps, in->g->big_endian);
+		if (!v)
+			v = reloc_value(in, in->init_array.addr + i * ps);
+		if (v == (ps == 8 ? UINT64_MAX : 0xffffffffu))
+			continue;
+		if (!v && in->init_array.addr == 0)
+			continue;
+		in->ctors[in->nctors++] = v;
+	}
+	in->g->init_array_entries = in->nctors;
 }
 
 /* What the C toolchain and Go's own runtime/cgo put in .init_array. */
@@ -339,67 +420,145 @@ static void add_ctor_name(struct goelf *g, const char *name)
 	snprintf(g->ctor_names + n, sizeof(g->ctor_names) - n, "%s%s", n ? "," : "", name);
 }
 
-static int read_symtab(struct inspect *in, struct nerr *err)
+/* A constructor that is only a jump to the real one (runc's `init`: xor %eax,%eax;
+ * jmp nsexec): the jump's target, else 0.  endbr64 and one register clear may
+ * come first. */
+static uint64_t trampoline(struct inspect *in, uint64_t addr)
 {
-	Elf_Data *d = elf_getdata(in->symtab, NULL);
+	unsigned char b[16];
+	size_t i = 0;
+
+	if (goimage_read(&in->img, addr, b, sizeof(b)))
+		return 0;
+	if (in->g->machine == EM_AARCH64) {
+		for (i = 0; i < 8; i += 4) {
+			uint32_t w = (uint32_t)goelf_uint(b + i, 4, false);
+			if ((w & 0xfc000000) == 0x14000000) /* B imm26 */
+				return addr + i + (uint64_t)((int64_t)(int32_t)((w & 0x03ffffff) << 6) >> 4);
+			if (w != 0xd503245f && (w & 0xffe0ffe0) != 0x2a0003e0) /* BTI c; mov w, wzr */
+				return 0;
+		}
+		return 0;
+	}
+	if (in->g->machine != EM_X86_64 && in->g->machine != EM_386)
+		return 0;
+	if (!memcmp(b, "\xf3\x0f\x1e\xfa", 4) || !memcmp(b, "\xf3\x0f\x1e\xfb", 4))
+		i = 4;
+	if (b[i] == 0x31 && b[i + 1] == 0xc0) /* xor %eax,%eax */
+		i += 2;
+	if (b[i] == 0xe9)
+		return (addr + i + 5 + (uint64_t)(int64_t)(int32_t)goelf_uint(b + i + 1, 4, false)) &
+		       (in->g->elf_class == 64 ? UINT64_MAX : 0xffffffffu);
+	if (b[i] == 0xeb)
+		return addr + i + 2 + (uint64_t)(int64_t)(int8_t)b[i + 1];
+	return 0;
+}
+
+struct ctor_names {
+	const char *own[MAX_CTORS], *target[MAX_CTORS];
+	uint64_t tramp[MAX_CTORS];
+};
+
+static bool wanted(const struct inspect *in, const struct ctor_names *cn, uint64_t v)
+{
+	for (size_t k = 0; v && k < in->nctors; k++)
+		if (in->ctors[k] == v || cn->tramp[k] == v)
+			return true;
+	return false;
+}
+
+/* Name constructors (and their trampolines' targets) from one symbol table; the
+ * first table to name one wins (.symtab, then .dynsym). */
+static int name_from(struct inspect *in, Elf_Scn *scn, struct ctor_names *cn, bool scan_calls, struct nerr *err)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
 	GElf_Shdr sh;
 
-	if (!d || !gelf_getshdr(in->symtab, &sh))
-		return nerr_set(err, EINVAL, "corrupt .symtab: %s", elf_errmsg(-1));
+	if (!d || !gelf_getshdr(scn, &sh))
+		return nerr_set(err, EINVAL, "corrupt symbol table: %s", elf_errmsg(-1));
 	for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
 		GElf_Sym sym;
 		const char *name;
 		int c;
 		if (!gelf_getsym(d, (int)i, &sym))
 			break;
+		if (!scan_calls && !wanted(in, cn, sym.st_value))
+			continue;
 		name = elf_strptr(in->elf, sh.sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		c = gocall_match(name);
-		if (c >= 0)
-			in->g->found[c] = true;
-		/* _cgo_init is a runtime variable in every Go binary; x_cgo_init is cgo's C code. */
-		if (!strcmp(name, "x_cgo_init"))
-			in->g->cgo = true;
-		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		if (scan_calls) {
+			c = gocall_match(name);
+			if (c >= 0)
+				in->g->found[c] = true;
+			/* _cgo_init is a runtime variable in every Go binary; x_cgo_init is cgo's C code. */
+			if (!strcmp(name, "x_cgo_init"))
+				in->g->cgo = true;
+		}
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
 			continue;
-		for (size_t k = 0; k < in->nctors; k++)
-			if (in->ctors[k] == sym.st_value && !toolchain_ctor(name))
-				add_ctor_name(in->g, name);
+		for (size_t k = 0; k < in->nctors; k++) {
+			if (!cn->own[k] && in->ctors[k] == sym.st_value)
+				cn->own[k] = name;
+			if (!cn->target[k] && cn->tramp[k] == sym.st_value)
+				cn->target[k] = name;
+		}
 	}
 	return 0;
 }
 
 /* Does C code run before the Go runtime starts (runc's nsexec pattern)?  Every
  * cgo binary has .init_array (crtbegin's frame_dummy), so only a constructor
- * that is neither the toolchain's nor runtime/cgo's counts. */
-static void decide_ctor(struct inspect *in)
+ * that is neither the toolchain's nor runtime/cgo's counts.  Stripped, crtbegin's
+ * frame_dummy is the one unnamed entry that comes first (link order). */
+static int decide_ctor(struct inspect *in, struct nerr *err)
 {
 	struct goelf *g = in->g;
-	bool unresolved_zero = false;
+	struct ctor_names cn = { 0 };
+	size_t unnamed = 0;
 
 	for (size_t k = 0; k < in->nctors; k++)
-		unresolved_zero |= in->ctors[k] == 0;
-	if (g->ctor_names[0]) {
+		cn.tramp[k] = in->ctors[k] ? trampoline(in, in->ctors[k]) : 0;
+	if (in->symtab && name_from(in, in->symtab, &cn, true, err))
+		return -1;
+	if (in->dynsym && in->nctors && name_from(in, in->dynsym, &cn, false, err))
+		return -1;
+	for (size_t k = 0; k < in->nctors; k++) {
+		const char *name = cn.target[k] ? cn.target[k] : cn.own[k];
+		if (name && !toolchain_ctor(name))
+			add_ctor_name(g, name);
+		else if (!name && (k > 0 || cn.tramp[k] == 0) && in->ctors[k])
+			unnamed++; /* k == 0 with a jump: crtbegin's frame_dummy */
+		else if (!in->ctors[k])
+			unnamed++;
+	}
+	if (strstr(g->ctor_names, "nsexec") || g->found[GOCALL_RUNC_NSENTER]) {
+		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "runc-nsexec");
+		if (!strstr(g->ctor_names, "nsexec"))
+			add_ctor_name(g, "nsexec");
+	} else if ((unnamed || strstr(g->ctor_names, "_containers_unshare")) && in->podman_rootless) {
+		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "podman-rootless");
+		add_ctor_name(g, "podman pkg/rootless constructor (unnamed: stripped)");
+		if (in->storage_unshare && unnamed > 1 && !strstr(g->ctor_names, "_containers_unshare"))
+			add_ctor_name(g, "containers/storage pkg/unshare constructor (unnamed: stripped)");
+		unnamed = 0;
+	} else if ((unnamed && in->storage_unshare) || strstr(g->ctor_names, "_containers_unshare")) {
+		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "containers-storage-unshare");
+		if (!strstr(g->ctor_names, "_containers_unshare"))
+			add_ctor_name(g, "containers/storage pkg/unshare constructor (unnamed: stripped)");
+		unnamed = 0;
+	}
+	if (g->ctor_names[0])
 		g->cgo_constructor = 1;
-	} else if (g->init_array_entries == 0) {
+	else if (!unnamed)
 		g->cgo_constructor = 0;
-	} else if (unresolved_zero) {
+	else {
 		g->cgo_constructor = -1;
 		snprintf(g->ctor_names, sizeof(g->ctor_names),
-			 "position-independent: .init_array is filled by relocations, not read");
-	} else if (g->stripped && g->init_array_entries > 1) {
-		g->cgo_constructor = -1;
-		snprintf(g->ctor_names, sizeof(g->ctor_names),
-			 "%zu .init_array entries; stripped, so they cannot be named",
-			 g->init_array_entries);
-	} else {
-		g->cgo_constructor = 0;
+			 "%zu unnamed .init_array entr%s (stripped, not in .dynsym)", unnamed,
+			 unnamed == 1 ? "y" : "ies");
 	}
-	if (g->found[GOCALL_RUNC_NSENTER] && g->cgo_constructor != 1) {
-		g->cgo_constructor = 1;
-		add_ctor_name(g, "nsexec (runc libcontainer/nsenter)");
-	}
+	return 0;
 }
 
 static int inspect_elf(Elf *e, struct inspect *in, struct nerr *err)
@@ -420,16 +579,16 @@ static int inspect_elf(Elf *e, struct inspect *in, struct nerr *err)
 	if (load_sections(e, &eh, in, err) || load_segments(e, in, err))
 		return -1;
 	g->stripped = in->symtab == NULL;
-	find_buildinfo(in);
-	find_pclntab(in);
+	snprintf(g->arch, sizeof(g->arch), "%s", go_arch(g->machine, g->elf_class, g->big_endian));
+	if (find_buildinfo(in, err) || find_pclntab(in, err))
+		return -1;
 	if (!g->go_version[0] && !g->pclntab_version)
 		return nerr_set(err, EINVAL, "not a Go binary: no Go build info and no Go function table");
-	scan_raw_calls(in, g->pclntab_version >= 118 ? in->text.addr : 0);
 	if (in->init_array.found)
 		read_init_array(in);
-	if (in->symtab && read_symtab(in, err))
+	if (decide_ctor(in, err))
 		return -1;
-	decide_ctor(in);
+	scan_calls(in);
 	return 0;
 }
 
@@ -442,8 +601,7 @@ static int inspect(Elf *e, const void *raw, size_t size, struct goelf *out, stru
 	if (!e)
 		return nerr_set(err, EINVAL, "not an ELF file: %s", elf_errmsg(-1));
 	rc = inspect_elf(e, &in, err);
-	free(in.entries);
-	free(in.user);
+	free(in.funcs);
 	elf_end(e);
 	return rc;
 }
@@ -472,7 +630,12 @@ int goelf_inspect(const char *path, struct goelf *out, struct nerr *err)
 	int fd, rc;
 
 	elf_init_once();
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Refused before open: opening a FIFO blocks until a writer comes. */
+	if (stat(path, &st))
+		return nerr_errno(err, errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return nerr_set(err, EINVAL, "%s: not a regular file", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return nerr_errno(err, errno, "%s", path);
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {

@@ -71,12 +71,39 @@ int goelf_walk_pclntab(const unsigned char *tab, size_t len,
 		       void (*fn)(const char *name, uint64_t entry, void *arg), void *arg,
 		       size_t *nfuncs, struct nerr *err);
 
+/* The function table's text start (1.18+: the base of every entry; 0 before)
+ * and its final functab entry (where the last function ends, same base). */
+int goelf_pclntab_text(const unsigned char *tab, size_t len, uint64_t *text_start, uint64_t *end_entry);
+
 /* Shared by goelf.c and goformat.c: an unsigned of size bytes in either byte
  * order; the modinfo line "key\tvalue..." value; a function-table header's
  * version (12, 116, 118, 120, or -1) and byte order. */
 uint64_t goelf_uint(const unsigned char *p, int size, bool big);
 void goelf_modinfo_field(const char *modinfo, const char *key, char *out, size_t len);
 int goelf_pclntab_magic(const unsigned char *tab, size_t len, bool *big);
+
+/* One call of a namespace function found in the code (gocalls.c). */
+enum gosite_kind {
+	GOSITE_UNSHARE,      /* unshare(flags): syscall/unix.Unshare, or a raw syscall */
+	GOSITE_SETNS,        /* setns(fd, nstype) */
+	GOSITE_CLONE,        /* a raw clone(flags) */
+	GOSITE_CLONE3,       /* a raw clone3 (its flags are in memory) */
+	GOSITE_RAW,          /* a raw syscall whose number is computed at run time */
+	GOSITE_ATTR_UNSHARE, /* a constant stored into SysProcAttr.Unshareflags */
+	GOSITE_ATTR_CLONE,   /* a constant stored into SysProcAttr.Cloneflags */
+};
+
+#define GOELF_MAX_SITES 48
+
+struct gosite {
+	char caller[160];    /* the function whose code it is */
+	uint64_t offset;     /* of the call (or store) from that function's entry */
+	char via[96];        /* the function called ("syscall.RawSyscall"), or "SysProcAttr" */
+	char inlined[96];    /* the inlined function the call belongs to, "" if none */
+	unsigned char kind;  /* enum gosite_kind */
+	bool flags_known;
+	uint64_t flags;      /* unshare/clone flags, setns nstype */
+};
 
 struct goelf {
 	char go_version[64];        /* "go1.19.8"; "" when the binary has no build info */
@@ -94,6 +121,11 @@ struct goelf {
 	int cgo_constructor;        /* 1 a non-Go-runtime constructor runs first, 0 no, -1 cannot tell */
 	char ctor_names[256];       /* those constructors, comma-separated, or why unknown */
 	size_t init_array_entries;
+	char arch[16];              /* Go's name: "amd64", "386", "arm64", ...; "" unknown */
+	bool sites_decoded;         /* the code was searched for call sites (gocalls.c) */
+	size_t nsites, sites_dropped;
+	struct gosite sites[GOELF_MAX_SITES];
+	char ctor_pattern[64];      /* a known constructor: "runc-nsexec", "podman-rootless", ... */
 };
 
 /* Inspect the ELF file at path (mapped, not read whole).  Returns 0, or -1

@@ -255,3 +255,28 @@ int goelf_walk_pclntab(const unsigned char *tab, size_t len,
 	*nfuncs = (size_t)n;
 	return t.version;
 }
+
+int goelf_pclntab_text(const unsigned char *tab, size_t len, uint64_t *text_start, uint64_t *end_entry)
+{
+	struct pcln t = { .tab = tab, .len = len };
+	uint64_t n, ftab, field;
+
+	t.version = goelf_pclntab_magic(tab, len, &t.big);
+	if (t.version < 0)
+		return -1;
+	t.ps = tab[7];
+	*text_start = 0;
+	if (pcln_word(&t, 0, &n) || (t.version >= 118 && pcln_word(&t, 2, text_start)))
+		return -1;
+	if (t.version == 12) {
+		ftab = 8 + t.ps;
+	} else if (pcln_word(&t, t.version == 116 ? 6 : 7, &ftab)) {
+		return -1;
+	}
+	field = t.version >= 118 ? 4 : (uint64_t)t.ps;
+	/* functab holds n (entry, offset) pairs and then the end of the last function. */
+	if (n > len / (2 * field) || ftab > len || (2 * n + 1) * field > len - ftab)
+		return -1;
+	*end_entry = goelf_uint(tab + ftab + 2 * n * field, (int)field, t.big);
+	return 0;
+}

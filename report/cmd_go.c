@@ -159,26 +159,45 @@ static json_t *entry_from_probes(const struct go_args *a, char *release, size_t 
 	return entry;
 }
 
-/* The human summary: what was found, then one paragraph per finding. */
+/* The human summary: what was found, where, then one paragraph per finding. */
 static void print_human(const json_t *d)
 {
 	json_t *v, *f;
 	size_t i;
 	const char *ver = json_string_value(json_object_get(d, "go_version"));
 	const char *mod = json_string_value(json_object_get(d, "main_module"));
+	const char *note = json_string_value(json_object_get(d, "arch_note"));
+	const char *meaning = json_string_value(json_object_get(d, "constructor_meaning"));
 
 	printf("%s: %s%s%s%s\n", json_string_value(json_object_get(d, "binary")),
 	       ver ? ver : "(version unknown: no build info)", mod ? ", module " : "", mod ? mod : "",
 	       json_is_true(json_object_get(d, "stripped")) ? ", stripped" : "");
+	printf("arch: %s\n", json_string_value(json_object_get(d, "arch")) ?: "unknown");
+	if (note)
+		printf("note: %s\n", note);
 	printf("namespace calls:");
 	json_array_foreach(json_object_get(d, "calls"), i, v)
 		printf("%s %s", i ? "," : "", json_string_value(v));
 	printf("%s\n", json_array_size(json_object_get(d, "calls")) ? "" : " none");
+	json_array_foreach(json_object_get(d, "call_sites"), i, v) {
+		const char *meets = json_string_value(json_object_get(v, "meets"));
+		printf("%s  %s+%#llx: %s (%s): %s%s\n", i ? "" : "call sites:\n",
+		       json_string_value(json_object_get(v, "caller")),
+		       (unsigned long long)json_integer_value(json_object_get(v, "offset")),
+		       json_string_value(json_object_get(v, "via")),
+		       json_string_value(json_object_get(v, "flag_names")),
+		       meets ? "meets " : "fine: ", meets ? meets : json_string_value(json_object_get(v, "note")));
+	}
+	if (json_integer_value(json_object_get(d, "call_sites_dropped")))
+		printf("  (%lld more call sites not listed)\n",
+		       (long long)json_integer_value(json_object_get(d, "call_sites_dropped")));
 	v = json_object_get(d, "cgo_constructor");
 	printf("C code before the Go runtime: %s%s%s%s\n", json_is_null(v) ? "cannot tell" : json_is_true(v) ? "yes" : "no",
 	       json_string_value(json_object_get(d, "constructors")) ? " (" : "",
 	       json_string_value(json_object_get(d, "constructors")) ?: "",
 	       json_string_value(json_object_get(d, "constructors")) ? ")" : "");
+	if (meaning)
+		printf("  %s\n", meaning);
 	json_array_foreach(json_object_get(d, "findings"), i, f) {
 		json_t *w = json_object_get(f, "will_fail");
 		printf("\n%s: %s [%s on %s]\n  %s\n  fix: %s\n", json_string_value(json_object_get(f, "call")),
@@ -189,6 +208,22 @@ static void print_human(const json_t *d)
 	}
 	if (!json_array_size(json_object_get(d, "findings")))
 		printf("\nnothing in this binary meets a PID-namespace rule of this kernel\n");
+}
+
+/* A replay records no machine: the answers are judged as this host's. */
+static void note_machine(json_t *entry)
+{
+	json_t *host = json_object_get(entry, "host");
+	struct utsname u;
+
+	if (!entry || json_string_value(json_object_get(host, "machine")) || uname(&u))
+		return;
+	if (!json_is_object(host)) {
+		host = json_object();
+		if (!host || json_object_set_new(entry, "host", host))
+			return;
+	}
+	json_object_set_new(host, "machine", json_string(u.machine));
 }
 
 static bool needs_host(const struct goelf *g)
@@ -225,6 +260,8 @@ int cmd_go(int argc, char **argv)
 			return a.report || a.replay ? 2 : 3;
 		}
 	}
+	if (a.replay)
+		note_machine(entry);
 	d = godiag(&g, a.binary, entry, release, &err);
 	json_decref(entry);
 	if (!d || (a.json_path && report_write(d, a.json_path, &err))) {

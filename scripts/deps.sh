@@ -6,7 +6,7 @@
 # exact command and fails, so that nothing half-built follows.
 set -eu
 want=${1:-build}
-pkgs="gcc make libc6-dev pkg-config libelf-dev libjansson-dev zlib1g-dev musl-tools"
+pkgs="gcc make libc6-dev pkg-config libelf-dev libjansson-dev zlib1g-dev libcapstone-dev musl-tools"
 case "$want" in
 build) ;;
 test) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux procps python3" ;;

@@ -29,8 +29,8 @@ fi
 CFLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined
         -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DNSPROBE_VERSION=\"fuzz\"
         -DNSPROBE_LIBEXECDIR=\"/nonexistent\" -DNSPROBE_DATADIR=\"/nonexistent\"
-        $(pkg-config --cflags jansson libelf)"
-LIBS="$(pkg-config --libs jansson libelf) -lpthread"
+        $(pkg-config --cflags jansson libelf capstone)"
+LIBS="$(pkg-config --libs jansson libelf capstone) -lpthread"
 
 # needs FILE: sets srcs to the sources a fuzz target names (globs expanded) and
 # missing to those that do not exist yet.

@@ -43,7 +43,7 @@ check "seed on 3.10: unshare-multithread-einval will fail" test "$(json "$T/s310
 check "seed on 3.10: says EINVAL and cites 6e556ce209b0" grep -q 'EINVAL.*6e556ce209b0\|6e556ce209b0.*EINVAL' \
 	<(json "$T/s310.json" 'json.dumps(j["findings"][0])')
 "$NSPROBE" go --replay "$R" "$T/seed" >"$T/human.txt"
-check "human output says WILL FAIL" grep -q "syscall.Unshare: WILL FAIL here" "$T/human.txt"
+check "human output says WILL FAIL at the call site" grep -q "syscall.Unshare at main.main+0x[0-9a-f]* (CLONE_NEWPID): WILL FAIL here" "$T/human.txt"
 # Module mode records the main module in the build info.
 mkdir -p "$T/mod" && cp "$G/seed/main.go" "$T/mod/" && printf 'module example.com/seed\n\ngo 1.19\n' >"$T/mod/go.mod"
 (cd "$T/mod" && GO111MODULE=on go build -o "$T/modseed" .) || fail "module-mode build"
