@@ -287,6 +287,7 @@ static void add_site(struct scan *s, uint64_t at, const char *via, enum gosite_k
 	memset(site, 0, sizeof(*site));
 	snprintf(site->caller, sizeof(site->caller), "%s", s->fn->name);
 	site->offset = at - s->start;
+	site->addr = at;
 	snprintf(site->via, sizeof(site->via), "%s", via);
 	{
 		size_t l = strlen(site->via);

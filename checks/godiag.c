@@ -279,6 +279,8 @@ static json_t *sites_array(const struct goelf *g, const char *kernel)
 			      "flags", s->flags_known && s->kind != GOSITE_RAW ? json_integer((json_int_t)s->flags)
 									   : json_null(),
 			      "flag_names", fl, "meets", str_or_null(v.meets), "note", v.note);
+		if (o)
+			json_object_set_new(o, "address", json_integer((json_int_t)s->addr));
 		if (o && s->inlined[0])
 			json_object_set_new(o, "inlined", json_string(s->inlined));
 		if (o)
@@ -374,9 +376,11 @@ static json_t *arch_note(const struct goelf *g, const json_t *entry)
 	if (!entry || !g->arch[0] || !gm || !strcmp(gm, g->arch))
 		return json_null();
 	snprintf(note, sizeof(note), "the binary is built for %s but is judged against the answers of "
-		 "a kernel on %s%s; to judge it where it runs, use --report with a report from a %s host", g->arch, m,
+		 "a kernel on %s%s%s; to judge it where it runs, use --report with a report made on a host of that architecture", g->arch, m,
+		 json_is_true(json_object_get(json_object_get(entry, "host"), "machine_assumed")) ?
+		 " (the recording does not say which architecture it ran on: taken as this host's)" : "",
 		 !strcmp(g->arch, "386") && !strcmp(gm, "amd64") ? " (it runs there as a 32-bit program; the "
-		 "PID-namespace rules are the kernel's, the same for it)" : "", g->arch);
+		 "PID-namespace rules are the kernel's, the same for it)" : "");
 	return json_string(note);
 }
 

@@ -98,6 +98,7 @@ enum gosite_kind {
 struct gosite {
 	char caller[160];    /* the function whose code it is */
 	uint64_t offset;     /* of the call (or store) from that function's entry */
+	uint64_t addr;       /* its virtual address (for objdump --start-address) */
 	char via[96];        /* the function called ("syscall.RawSyscall"), or "SysProcAttr" */
 	char inlined[96];    /* the inlined function the call belongs to, "" if none */
 	unsigned char kind;  /* enum gosite_kind */

@@ -210,7 +210,8 @@ static void print_human(const json_t *d)
 		printf("\nnothing in this binary meets a PID-namespace rule of this kernel\n");
 }
 
-/* A replay records no machine: the answers are judged as this host's. */
+/* A replay (or a report made from one) records no machine: it is taken as this
+ * host's, and said so. */
 static void note_machine(json_t *entry)
 {
 	json_t *host = json_object_get(entry, "host");
@@ -224,6 +225,7 @@ static void note_machine(json_t *entry)
 			return;
 	}
 	json_object_set_new(host, "machine", json_string(u.machine));
+	json_object_set_new(host, "machine_assumed", json_true());
 }
 
 static bool needs_host(const struct goelf *g)
@@ -260,8 +262,7 @@ int cmd_go(int argc, char **argv)
 			return a.report || a.replay ? 2 : 3;
 		}
 	}
-	if (a.replay)
-		note_machine(entry);
+	note_machine(entry);
 	d = godiag(&g, a.binary, entry, release, &err);
 	json_decref(entry);
 	if (!d || (a.json_path && report_write(d, a.json_path, &err))) {
