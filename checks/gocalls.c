@@ -876,12 +876,15 @@ static void decode_range(struct scan *s, const unsigned char *code, uint64_t fro
 static bool attr_type(const struct scan *s, uint64_t addr)
 {
 	unsigned char hdr[24];
-	uint64_t size;
+	uint64_t size, ptrdata;
 
 	if (goimage_read(s->t->img, addr, hdr, sizeof(hdr)))
 		return false;
 	size = goelf_uint(hdr, 8, s->t->img->big_endian);
-	return size >= 160 && size <= 232 && !(size % 8) && (hdr[23] & 0x1f) == 25;
+	ptrdata = goelf_uint(hdr + 8, 8, s->t->img->big_endian);
+	/* ptrdata: the last pointer word is AmbientCaps' (136, go1.9-1.20), then PidFD's (176). */
+	return size >= 160 && size <= 232 && !(size % 8) && (hdr[23] & 0x1f) == 25 &&
+	       (ptrdata == 144 || ptrdata == 184);
 }
 
 /* runtime.newobject(type) right before the call: amd64 `lea type(%rip), %rax`

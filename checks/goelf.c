@@ -94,8 +94,9 @@ struct inspect {
 	const unsigned char *raw;
 	size_t size;
 	struct goseg segs[MAX_SEGS];
+	bool seg_exec[MAX_SEGS];
 	struct goimage img;
-	struct sect buildinfo, pclntab, init_array, text;
+	struct sect buildinfo, pclntab, init_array, text, relro, rodata;
 	Elf_Scn *symtab;
 	uint64_t ctors[MAX_CTORS];
 	size_t nctors;
@@ -207,6 +208,7 @@ static int load_segments(Elf *e, struct inspect *in, struct nerr *err)
 					(unsigned long long)(ph.p_offset + ph.p_filesz), in->size);
 		if (in->img.nsegs == MAX_SEGS)
 			continue;
+		in->seg_exec[in->img.nsegs] = (ph.p_flags & PF_X) != 0;
 		in->segs[in->img.nsegs++] = (struct goseg){ ph.p_vaddr, in->raw + ph.p_offset, ph.p_filesz };
 		/* No .go.buildinfo section: Go's reader looks in the first data segment. */
 		if (!in->buildinfo.found && (ph.p_flags & (PF_X | PF_W)) == PF_W)
@@ -227,6 +229,10 @@ static void note_section(struct inspect *in, const char *name, const GElf_Shdr *
 		in->init_array = s;
 	else if (!strcmp(name, ".text"))
 		in->text = s;
+	else if (!strcmp(name, ".data.rel.ro")) /* where PIE and external links put the table */
+		in->relro = s;
+	else if (!strcmp(name, ".rodata"))
+		in->rodata = s;
 	else if (!strcmp(name, ".ctors") && !in->init_array.found)
 		in->init_array = s; /* old toolchains: the same list, between two sentinels */
 	else if (sh->sh_type == SHT_SYMTAB)
@@ -338,10 +344,33 @@ static void walk_at(struct inspect *in, const unsigned char *tab, size_t len, ui
 /* Without a .gopclntab section (sstrip, some PIE layouts) look for the header
  * in the segments and keep the first candidate that walks.  A table that is
  * there but fails validation is corrupt input, not "nothing found". */
+/* Look for a function table header in [d, d + len) (vaddr: d's address). */
+static void scan_magic(struct inspect *in, const unsigned char *d, size_t len, uint64_t vaddr,
+		       struct nerr *first, bool *failed)
+{
+	for (size_t i = 0; i + 16 <= len && !in->g->pclntab_version; i += 4) {
+		bool big;
+		struct nerr e;
+		if (d[i + 1] != 0xff || d[i + 2] != 0xff || d[i + 4] || d[i + 5] ||
+		    goelf_pclntab_magic(d + i, len - i, &big) < 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		walk_at(in, d + i, len - i, vaddr + i, &e);
+		in->g->pclntab_by_magic = in->g->pclntab_version != 0;
+		/* A full header by chance (magic, two zero bytes, quantum, pointer
+		 * size) is unlikely enough that one that does not walk is the table. */
+		if (!in->g->pclntab_version && !*failed) {
+			*first = e;
+			*failed = true;
+		}
+	}
+}
+
 static int find_pclntab(struct inspect *in, struct nerr *err)
 {
 	struct nerr first = { 0 };
 	bool failed = false;
+	const struct sect *likely[] = { &in->relro, &in->rodata };
 
 	if (in->pclntab.found && in->pclntab.size) {
 		walk_at(in, in->raw + in->pclntab.off, in->pclntab.size, in->pclntab.addr, err);
@@ -349,26 +378,16 @@ static int find_pclntab(struct inspect *in, struct nerr *err)
 			return nerr_prefix(err, "corrupt"), -1;
 		return 0;
 	}
-	for (size_t s = 0; s < in->img.nsegs && !in->g->pclntab_version; s++) {
-		const unsigned char *d = in->img.segs[s].data;
-		size_t len = in->img.segs[s].size;
-		for (size_t i = 0; i + 16 <= len && !in->g->pclntab_version; i += 4) {
-			bool big;
-			struct nerr e;
-			if (d[i + 1] != 0xff || d[i + 2] != 0xff || d[i + 4] || d[i + 5] ||
-			    goelf_pclntab_magic(d + i, len - i, &big) < 0)
-				continue;
-			memset(&e, 0, sizeof(e));
-			walk_at(in, d + i, len - i, in->img.segs[s].vaddr + i, &e);
-			in->g->pclntab_by_magic = in->g->pclntab_version != 0;
-			/* A full header by chance (magic, two zero bytes, quantum, pointer
-			 * size) is unlikely enough that one that does not walk is the table. */
-			if (!in->g->pclntab_version && !failed) {
-				first = e;
-				failed = true;
-			}
-		}
-	}
+	/* The sections it is in first (a 70 MiB binary need not be read whole),
+	 * then every segment, data before code. */
+	for (size_t k = 0; k < 2 && !in->g->pclntab_version; k++)
+		if (likely[k]->found && likely[k]->size)
+			scan_magic(in, in->raw + likely[k]->off, likely[k]->size, likely[k]->addr, &first, &failed);
+	for (int pass = 0; pass < 2 && !in->g->pclntab_version; pass++)
+		for (size_t s = 0; s < in->img.nsegs && !in->g->pclntab_version; s++)
+			if (in->seg_exec[s] == (pass == 1))
+				scan_magic(in, in->img.segs[s].data, in->img.segs[s].size, in->img.segs[s].vaddr,
+					   &first, &failed);
 	if (!in->g->pclntab_version && failed) {
 		*err = first;
 		return nerr_prefix(err, "corrupt"), -1;
