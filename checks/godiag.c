@@ -334,10 +334,47 @@ static void site_findings(json_t *findings, const struct goelf *g, const json_t 
 	}
 }
 
+/* A wrapper that is in the binary but whose calls were not found (called through
+ * a function value, or from code nsprobe does not decode): its flags are unknown,
+ * so it may meet the rules ("may fail", never "will fail"). */
+static void uncalled_findings(json_t *findings, const struct goelf *g, const json_t *entry, const char *kernel)
+{
+	static const enum gocall wrappers[] = { GOCALL_SYSCALL_UNSHARE, GOCALL_UNIX_UNSHARE,
+						GOCALL_SYSCALL_SETNS, GOCALL_UNIX_SETNS };
+
+	for (size_t w = 0; w < sizeof(wrappers) / sizeof(wrappers[0]); w++) {
+		enum gocall c = wrappers[w];
+		size_t before = json_array_size(findings), i;
+		json_t *f;
+		bool called = false;
+		if (!g->found[c])
+			continue;
+		for (size_t k = 0; k < g->nsites && !called; k++)
+			called = gocall_match(g->sites[k].via) == (int)c;
+		if (called)
+			continue;
+		if (c == GOCALL_SYSCALL_UNSHARE || c == GOCALL_UNIX_UNSHARE)
+			unshare_findings(findings, g, entry, gocall_name(c), kernel);
+		else
+			setns_findings(findings, g, entry, gocall_name(c));
+		for (i = before; (f = json_array_get(findings, i)); i++) {
+			char why[1600];
+			snprintf(why, sizeof(why), "%s is in the binary but no direct call of it was found in the "
+				 "program's code (a call through a function value, or code nsprobe does not decode), "
+				 "so its flags are unknown: %s", gocall_name(c),
+				 json_string_value(json_object_get(f, "why")));
+			json_object_set_new(f, "why", json_string(why));
+			if (json_is_true(json_object_get(f, "will_fail")))
+				json_object_set_new(f, "will_fail", json_null());
+		}
+	}
+}
+
 static void all_findings(json_t *findings, const struct goelf *g, const json_t *entry, const char *kernel)
 {
 	if (g->sites_decoded) {
 		site_findings(findings, g, entry, kernel);
+		uncalled_findings(findings, g, entry, kernel);
 		add_ctor_note(findings, g);
 		return;
 	}

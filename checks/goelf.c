@@ -430,11 +430,22 @@ static bool toolchain_ctor(const char *name)
 	return false;
 }
 
+/* Is name one of the comma-separated constructor names? */
+static bool ctor_named(const struct goelf *g, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = g->ctor_names; (p = strstr(p, name)); p += n)
+		if ((p == g->ctor_names || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 static void add_ctor_name(struct goelf *g, const char *name)
 {
 	size_t n = strlen(g->ctor_names);
 
-	if (strstr(g->ctor_names, name))
+	if (ctor_named(g, name))
 		return;
 	snprintf(g->ctor_names + n, sizeof(g->ctor_names) - n, "%s%s", n ? "," : "", name);
 }
@@ -551,19 +562,19 @@ static int decide_ctor(struct inspect *in, struct nerr *err)
 		else if (!in->ctors[k])
 			unnamed++;
 	}
-	if (strstr(g->ctor_names, "nsexec") || g->found[GOCALL_RUNC_NSENTER]) {
+	if (ctor_named(g, "nsexec") || g->found[GOCALL_RUNC_NSENTER]) {
 		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "runc-nsexec");
-		if (!strstr(g->ctor_names, "nsexec"))
+		if (!ctor_named(g, "nsexec"))
 			add_ctor_name(g, "nsexec");
-	} else if ((unnamed || strstr(g->ctor_names, "_containers_unshare")) && in->podman_rootless) {
+	} else if ((unnamed || ctor_named(g, "_containers_unshare")) && in->podman_rootless) {
 		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "podman-rootless");
 		add_ctor_name(g, "podman pkg/rootless constructor (unnamed: stripped)");
-		if (in->storage_unshare && unnamed > 1 && !strstr(g->ctor_names, "_containers_unshare"))
+		if (in->storage_unshare && unnamed > 1 && !ctor_named(g, "_containers_unshare"))
 			add_ctor_name(g, "containers/storage pkg/unshare constructor (unnamed: stripped)");
 		unnamed = 0;
-	} else if ((unnamed && in->storage_unshare) || strstr(g->ctor_names, "_containers_unshare")) {
+	} else if ((unnamed && in->storage_unshare) || ctor_named(g, "_containers_unshare")) {
 		snprintf(g->ctor_pattern, sizeof(g->ctor_pattern), "containers-storage-unshare");
-		if (!strstr(g->ctor_names, "_containers_unshare"))
+		if (!ctor_named(g, "_containers_unshare"))
 			add_ctor_name(g, "containers/storage pkg/unshare constructor (unnamed: stripped)");
 		unnamed = 0;
 	}

@@ -5,7 +5,8 @@
 # binary is over 1 MB).  It has a 1.18+ inline .go.buildinfo (go1.20.7, with
 # module info), a 1.20 .gopclntab naming main.main, syscall.RawSyscall,
 # syscall.Unshare and runtime.LockOSThread with their text offsets, main.main
-# doing `call syscall.RawSyscall` (E8 rel32: the raw-syscall scan), a .symtab,
+# calling syscall.Unshare(CLONE_NEWPID) and syscall.RawSyscall(SYS_UNSHARE,
+# CLONE_NEWNS) with constant arguments (the call-site decoder), a .symtab,
 # and an .init_array constructor that is not the toolchain's (nsexec-like).
 # Needs python3, gcc (as, ld).  Usage: tests/fuzz/make-goelf-seed.sh [OUT]
 set -eu
@@ -18,9 +19,9 @@ python3 - "$W" <<'EOF'
 import struct, sys
 w = sys.argv[1]
 # --- .gopclntab, Go 1.20 layout (src/debug/gosym/pclntab.go, go12 v1.20) ---
-funcs = [("main.main", 0x00), ("syscall.RawSyscall", 0x10), ("syscall.Unshare", 0x20),
-         ("runtime.LockOSThread", 0x30)]
-end_off = 0x40
+funcs = [("main.main", 0x00), ("syscall.RawSyscall", 0x20), ("syscall.Unshare", 0x30),
+         ("runtime.LockOSThread", 0x40)]
+end_off = 0x50
 names = b""
 name_off = []
 for n, _ in funcs:
@@ -66,14 +67,18 @@ cat >"$W/tiny.S" <<EOF
 	.text
 	.globl _start
 _start:                          /* main.main, text offset 0x00 */
+	mov \$0x20000000, %eax     /* syscall.Unshare(CLONE_NEWPID) */
+	call unshare
+	mov \$0x110, %eax          /* syscall.RawSyscall(SYS_UNSHARE, CLONE_NEWNS) */
+	mov \$0x20000, %ebx
 	call raw
 	ret
+	.p2align 5, 0xcc
+raw:	ret                       /* syscall.RawSyscall, 0x20 */
 	.p2align 4, 0xcc
-raw:	ret                       /* syscall.RawSyscall, 0x10 */
+unshare: ret                     /* syscall.Unshare, 0x30 */
 	.p2align 4, 0xcc
-unshare: ret                     /* syscall.Unshare, 0x20 */
-	.p2align 4, 0xcc
-lock:	ret                       /* runtime.LockOSThread, 0x30 */
+lock:	ret                       /* runtime.LockOSThread, 0x40 */
 	.p2align 4, 0xcc
 	.globl nsexec_like_ctor
 	.type nsexec_like_ctor, @function

@@ -257,12 +257,33 @@ static void test_godiag_sites(void **state)
 	(void)state;
 }
 
+/* syscall.Unshare in the binary, no call of it found: may fail, never will. */
+static void test_godiag_uncalled(void **state)
+{
+	static struct goelf g;
+	json_t *h = host310(), *d;
+
+	memset(&g, 0, sizeof(g));
+	g.sites_decoded = true;
+	g.found[GOCALL_SYSCALL_UNSHARE] = true;
+	d = godiag(&g, "b", h, "3.10.46", NULL);
+	assert_int_equal(godiag_exit_status(d), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "findings")), 2);
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(d, "findings"), 0), "will_fail")));
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(json_object_get(d, "findings"), 0),
+								  "why")), "no direct call"));
+	json_decref(d);
+	json_decref(h);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_amd64_unshare),          cmocka_unit_test(test_amd64_raw_spill_and_join),
 		cmocka_unit_test(test_386_stack_abi),          cmocka_unit_test(test_arm64_movz_movk_literal),
 		cmocka_unit_test(test_tables),                 cmocka_unit_test(test_godiag_sites),
+		cmocka_unit_test(test_godiag_uncalled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
