@@ -279,7 +279,7 @@ static int open_tmpfile(const char *dir)
 
 	if (off && !strcmp(off, "1"))
 		return -1;
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -1;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
