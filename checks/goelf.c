@@ -16,6 +16,7 @@
 
 #include "checks/gocalls.h"
 #include "checks/goelf.h"
+#include "checks/infile.h"
 
 static const struct {
 	enum gocall call;
@@ -660,17 +661,13 @@ int goelf_inspect(const char *path, struct goelf *out, struct nerr *err)
 	int fd, rc;
 
 	elf_init_once();
-	/* Refused before open: opening a FIFO blocks until a writer comes. */
-	if (stat(path, &st))
-		return nerr_errno(err, errno, "%s", path);
-	if (!S_ISREG(st.st_mode))
-		return nerr_set(err, EINVAL, "%s: not a regular file", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* Refused before open (checks/infile.c): opening a FIFO blocks until a writer comes. */
+	fd = infile_open(path, err);
 	if (fd < 0)
-		return nerr_errno(err, errno, "%s", path);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		return -1;
+	if (fstat(fd, &st)) {
 		close(fd);
-		return nerr_set(err, EINVAL, "%s: not a regular file", path);
+		return nerr_errno(err, errno, "%s", path);
 	}
 	/* Mapped, not read: a 100 MiB binary costs only the pages we touch. */
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
