@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "checks/judge.h"
+#include "checks/where.h"
 
 #ifndef NSPROBE_VERSION
 #define NSPROBE_VERSION "unknown"
@@ -41,6 +42,8 @@ json_t *report_entry_new(const char *source, const char *release, json_t *host,
 		environment = json_null();
 	if (!probes)
 		probes = json_object();
+	if (json_is_object(environment))
+		where_refine(environment, probes);   /* a level only nest_depth could tell */
 	verdict = judge(kb, release, probes, json_is_object(environment) ? environment : NULL, err);
 	if (!verdict) {
 		nerr_prefix(err, "judging %s", release);
