@@ -96,24 +96,16 @@ check "baseline: the host's run is not affected by a problem" [ "$(cat "$T/base.
 check "baseline: every behaviour tested on the host" \
 	[ "$(json "$T/out/base.json" "[b for b,r in next(iter(j['kernels'].values()))['behaviours'].items() if r['status']=='untestable']")" = "[]" ]
 
-# unshare_transient under a foreign /proc belongs to issue 14 (probe/unshare_transient.c);
-# until it reads its /proc through the child's own /proc/self, it may break there.
-TRANSIENT_CAUSES=probe-broken,probe-timeout
-
 # --- 1. unshare --pid --fork: /proc of the outer namespace ------------------------
 run_in outer unshare --pid --fork "$COPY"
-check "outer /proc: exit 0 (3 only while unshare_transient breaks there), nothing else untestable" \
-	judge outer "0|3" "" '/proc belongs to an outer PID namespace' \
-	cause.unshare-transient-einval=$TRANSIENT_CAUSES env.proc_ns=outer env.pid_ns_level=1 \
-	env.pid_ns_level_source=NSpid
+check "outer /proc: exit 0, nothing untestable, level 1 from NSpid" \
+	judge outer 0 "" '/proc belongs to an outer PID namespace' env.proc_ns=outer \
+	env.pid_ns_level=1 env.pid_ns_level_source=NSpid
 check "outer /proc: thread_after_setns measured (not 'kernel before 3.8')" \
 	[ "$(json "$T/out/outer.json" "next(iter(j['kernels'].values()))['probes']['thread_after_setns']['fields']['clone_parent']")" = ok ]
 check "outer /proc: reaper_death measured fork_after_init_exit" \
 	[ "$(json "$T/out/outer.json" "next(iter(j['kernels'].values()))['probes']['reaper_death']['fields']['fork_after_init_exit']")" = ENOMEM ]
 check "outer /proc: no 'kernel before 3.8' anywhere" lacks 'kernel before 3.8' "$T/out/outer.json"
-if [ "$(cat "$T/outer.rc")" = 3 ]; then
-	echo "# note: unshare_transient still breaks under an outer /proc (issue 14, not on this branch)"
-fi
 
 # --- 2. unshare --pid --fork --mount-proc: one level, its own /proc ---------------
 run_in mountproc unshare --pid --fork --mount-proc "$COPY"
