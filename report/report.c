@@ -165,6 +165,11 @@ int report_write(const json_t *report, const char *path, struct nerr *err)
 	return rc;
 }
 
+int report_write_text(const char *text, const char *path, struct nerr *err)
+{
+	return write_atomic(path, text, err);
+}
+
 /* The shape every consumer relies on; the entries' insides are judged elsewhere. */
 static int report_validate(const char *path, json_t *doc, struct nerr *err)
 {

@@ -32,6 +32,11 @@ int report_add_entry(json_t *report, const char *release, json_t *entry, struct 
  * never left half-written. */
 int report_write(const json_t *report, const char *path, struct nerr *err);
 
+/* The same atomic write for any text (a --format output written with --output):
+ * the temp name is "dir/.NAME.XXXXXX", so it never ends in ".prom" and the
+ * node_exporter textfile collector never reads a half-written file. */
+int report_write_text(const char *text, const char *path, struct nerr *err);
+
 /* The keys of obj in strcmp order (a new NULL-terminated array of borrowed
  * strings; free() it), *n their count.  NULL (and *n 0) when out of memory. */
 const char **report_sorted_keys(const json_t *obj, size_t *n);
