@@ -136,12 +136,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (a->json_path && !strcmp(a->json_path, "-") && a->fmt_set && a->fmt != FMT_JSON &&
-	    a->fmt != FMT_HUMAN)
-		return usage_error("--json - and --format %s would both write to stdout",
-				   format_name(a->fmt));
 	if (a->output && !strcmp(a->output, "-"))
 		a->output = NULL;  /* stdout, as without -o */
+	if (a->json_path && !strcmp(a->json_path, "-") && !a->output && a->fmt_set &&
+	    a->fmt != FMT_JSON && a->fmt != FMT_HUMAN)
+		return usage_error("--json - and --format %s would both write to stdout",
+				   format_name(a->fmt));
 	return 0;
 }
 
