@@ -174,13 +174,37 @@ check "run_success follows the exit status (0 for 6.18-host, 3 crash, 1 require)
 version=$(json "$T/live.json" "j['tool']['version']")
 mkdir "$T/textfile"
 start=$(date +%s)
-(umask 022; exec strace -f -qq -e trace=rename,renameat,renameat2 -e signal=none -o "$T/strace" \
-	"$NSPROBE" --format prometheus --output "$T/textfile/nsprobe.prom") >"$T/prom.out" 2>&1
-rc=$?
-check "live --format prometheus --output: exit 0 (got $rc)" test "$rc" -eq 0
-grep rename "$T/strace"
-check "--output renames a temporary file in the same directory that does not end in .prom" \
-	grep -qE "rename.*\"$T/textfile/\\.nsprobe\\.prom\\.[A-Za-z0-9]{6}\", .*\"$T/textfile/nsprobe\\.prom\"" "$T/strace"
+# Three writes under strace: a new file, an existing one, and an existing one
+# with named temporaries (NSPROBE_TEST_NO_TMPFILE=1, as where O_TMPFILE is refused).
+for i in 1 2 3; do
+	(umask 022; [ "$i" = 3 ] && export NSPROBE_TEST_NO_TMPFILE=1
+	 exec strace -f -qq -e trace=rename,renameat,renameat2,link,linkat,open,openat -e signal=none \
+		-o "$T/strace.$i" "$NSPROBE" --format prometheus --output "$T/textfile/nsprobe.prom") >"$T/prom.out" 2>&1
+	rc=$?
+	check "live --format prometheus --output, write $i: exit 0 (got $rc)" test "$rc" -eq 0
+done
+grep -h "textfile" "$T"/strace.[123] | grep -v ENOENT
+check "--output: no name but the target in the collector's directory ends in .prom; an existing file is renamed over" \
+	$PY - "$T/textfile/nsprobe.prom" "$T"/strace.[123] <<'PY'
+import re, sys
+target, logs = sys.argv[1], sys.argv[2:]
+d = target.rsplit("/", 1)[0] + "/"
+for n, log in enumerate(logs, 1):
+    made, renamed = set(), []
+    for line in open(log):
+        paths = re.findall(r'"(%s[^"]*)"' % re.escape(d), line)
+        if re.search(r"\b(open|openat)\(", line) and "O_CREAT" in line or re.search(r"\blinkat?\(", line):
+            made.update(paths)
+        m = re.search(r'rename(?:at2?)?\(.*?"([^"]+)".*?"([^"]+)"', line)
+        if m and " = 0" in line:
+            renamed.append((m.group(1), m.group(2)))
+            made.add(m.group(1))
+    bad = [p for p in made if p != target and p.endswith(".prom")]
+    assert not bad, (n, bad)
+    if n > 1:  # the target existed: a temporary in the same directory renamed over it
+        assert any(dst == target and src.startswith(d) and src != target for src, dst in renamed), (n, renamed)
+    print("write %d: temporaries %s" % (n, sorted(p for p in made if p != target) or "none (O_TMPFILE linked into place)"))
+PY
 check "--output: no temporary file left" test "$(ls -A "$T/textfile")" = nsprobe.prom
 check "--output: the file is readable by the collector (mode 0644 under umask 022)" \
 	test "$(stat -c %a "$T/textfile/nsprobe.prom")" = 644
