@@ -7,6 +7,7 @@
  */
 #include "checks/judge.h"
 #include "checks/cause.h"
+#include "checks/where.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ struct jctx {
 	const json_t *probes;
 	const json_t *env;      /* NULL when unknown */
 	json_t *expect;         /* kb_expect() of the release, or NULL */
+	char base[32];          /* the release's "X.Y.0" (for if_differs words), or "" */
 	json_t *out;            /* {id: result} */
 };
 
@@ -63,15 +65,22 @@ static int as_long(const char *s, long *v)
 }
 
 /* The PID-namespace level the probe started in: its start_level key, else the
- * environment's pid_ns_level, else 0 (the initial namespace). */
+ * environment's pid_ns_level, else 0 (the initial namespace).  A level that
+ * where.c read from nest_depth itself (source "nest_depth": 32 minus the
+ * depth reached) is not used here: the "=32" rule would then hold by
+ * construction, so such a run leaves pidns-nesting-limit untestable, with the
+ * nesting as its cause. */
 static long start_level(const struct jctx *c, const char *pk)
 {
 	const json_t *e = probe_entry(c, pk);
 	const json_t *lvl = c->env ? json_object_get(c->env, "pid_ns_level") : NULL;
+	const char *src = c->env ? json_string_value(json_object_get(c->env, "pid_ns_level_source")) : NULL;
 	long v;
 
 	if (e && as_long(json_string_value(json_object_get(json_object_get(e, "fields"), "start_level")), &v) == 0)
 		return v;
+	if (src && !strcmp(src, "nest_depth"))
+		return 0;
 	return json_is_integer(lvl) ? (long)json_integer_value(lvl) : 0;
 }
 
@@ -282,18 +291,37 @@ static json_t *cause_of_failure(const char *probe, const json_t *e, int timeout)
 			 serr ? (reason ? "; stderr: " : ": ") : "", slen, serr ? serr : "");
 }
 
+/* A probe that broke or timed out where /proc does not show it as itself:
+ * say so (the probe's failure may be the place's, not the kernel's). */
+static json_t *note_where(const struct jctx *c, json_t *cause)
+{
+	const char *pn = c->env ? json_string_value(json_object_get(c->env, "proc_ns")) : NULL;
+	const char *why = json_string_value(json_object_get(cause, "why"));
+
+	for (int p = WHERE_PROC_OUTER; pn && why && p <= WHERE_PROC_NONE; p++)
+		if (!strcmp(pn, where_proc_name((enum where_proc)p))) {
+			json_object_set_new(cause, "why", json_pack("s++", why, "; where it ran: ",
+								    where_proc_cause((enum where_proc)p)));
+			break;
+		}
+	return cause;
+}
+
 /* A probe that did not measure: why, from how it ended. */
 static json_t *cause_of_ending(const struct jctx *c, const char *probe, const json_t *e)
 {
 	const char *status = json_string_value(json_object_get(e, "status")) ?: "";
 	const char *reason = json_string_value(json_object_get(e, "reason"));
 	const char *errname;
+	json_t *env_cause;
 	char ctx[512];
 
 	if (!strcmp(status, "timeout") || !strcmp(status, "broken"))
-		return cause_of_failure(probe, e, !strcmp(status, "timeout"));
+		return note_where(c, cause_of_failure(probe, e, !strcmp(status, "timeout")));
 	if (reason && !strncmp(reason, "not-applicable", 14))
 		return cause_new("not-applicable", "%s: %s", probe, reason);
+	if ((env_cause = cause_from_reason(probe, reason)))
+		return env_cause;
 	snprintf(ctx, sizeof(ctx), "%s: %s", probe, reason ? reason : "skipped");
 	errname = env_errname(json_object_get(e, "fields"));
 	return cause_explain_at(c->env, errname ? errname : env_errno_in_text(reason), ctx,
@@ -313,9 +341,20 @@ static json_t *cause_of_value(const struct jctx *c, const char *pk, const json_t
 		return cause_explain_at(c->env, val, ctx, new_level(c, pk, e));
 	}
 	if (val && !strcmp(val, "n/a")) {
+		const char *reason, *errname;
+		json_t *env_cause;
+
 		snprintf(key, sizeof(key), "%s_reason", dot + 1);
-		return cause_new("measurement-n/a", "%s=n/a: %s", pk,
-				 json_string_value(json_object_get(fields, key)) ?: "no reason given");
+		reason = json_string_value(json_object_get(fields, key));
+		snprintf(ctx, sizeof(ctx), "%s=n/a", pk);
+		if ((env_cause = cause_from_reason(ctx, reason)))
+			return env_cause;
+		/* "clone(CLONE_NEWPID) failed with ENOSPC": the environment's answer */
+		if ((errname = env_errno_in_text(reason))) {
+			snprintf(ctx, sizeof(ctx), "%s=n/a: %s", pk, reason);
+			return cause_explain_at(c->env, errname, ctx, new_level(c, pk, e));
+		}
+		return cause_new("measurement-n/a", "%s=n/a: %s", pk, reason ?: "no reason given");
 	}
 	return NULL;
 }
@@ -455,33 +494,55 @@ static json_t *expectation(const struct jctx *c, const char *id, json_t *beh)
 	return exp ? json_incref(exp) : json_pack("{s:s, s:{}}", "expect", "unknown", "values");
 }
 
-/* agrees_with_release: status and the expected values of the observed keys. */
-static void compare(json_t *res, json_t *exp, json_t *obs)
+/* The words for a differing key: kernels.json's if_differs text for it (with
+ * "{base}" replaced by the release's X.Y.0) before the values, or the values. */
+static json_t *differ_words(const struct jctx *c, json_t *exp, const char *pk, const char *got,
+			    const char *want)
+{
+	const char *hint = json_string_value(json_object_get(json_object_get(exp, "if_differs"), pk));
+	const char *at = hint ? strstr(hint, "{base}") : NULL;
+
+	if (!hint)
+		return json_sprintf("%s=%s, the release expects %s", pk, got, want);
+	if (at && c->base[0])
+		return json_sprintf("%.*s%s%s (%s=%s, the release expects %s)", (int)(at - hint), hint, c->base,
+				    at + 6, pk, got, want);
+	return json_sprintf("%s (%s=%s, the release expects %s)", hint, pk, got, want);
+}
+
+/* agrees_with_release: status and the expected values of the observed keys;
+ * differs names what differs ("status", "probe.key"), disagreements says it. */
+static void compare(const struct jctx *c, json_t *res, json_t *exp, json_t *obs)
 {
 	const char *st = json_string_value(json_object_get(res, "status"));
 	const char *want = json_string_value(json_object_get(exp, "expect")) ?: "unknown";
-	json_t *dis = json_array(), *v;
+	json_t *dis = json_array(), *differs = json_array(), *v;
 	const char *pk;
 	int agree;
 
 	if (!strcmp(st, "untestable") || !strcmp(want, "unknown")) {
 		json_object_set_new(res, "agrees_with_release", json_null());
 		json_decref(dis);
+		json_decref(differs);
 		return;
 	}
 	agree = !strcmp(st, want);
-	if (!agree)
+	if (!agree) {
+		json_array_append_new(differs, json_string("status"));
 		json_array_append_new(dis, json_sprintf("status %s, the release expects %s", st, want));
+	}
 	json_object_foreach(json_object_get(exp, "values"), pk, v) {
 		json_t *got = json_object_get(obs, pk);
 
 		if (got && !json_equal(got, v)) {
 			agree = 0;
-			json_array_append_new(dis, json_sprintf("%s=%s, the release expects %s", pk,
-								json_string_value(got), json_string_value(v)));
+			json_array_append_new(differs, json_string(pk));
+			json_array_append_new(dis, differ_words(c, exp, pk, json_string_value(got),
+								json_string_value(v)));
 		}
 	}
 	json_object_set_new(res, "agrees_with_release", json_boolean(agree));
+	json_object_set_new(res, "differs", differs);
 	if (json_array_size(dis))
 		json_object_set_new(res, "disagreements", dis);
 	else
@@ -511,7 +572,7 @@ static json_t *judge_one(struct jctx *c, const char *id, int depth)
 		json_object_set(res, "expected_source", json_object_get(exp, "source"));
 	if (json_object_get(exp, "basis"))
 		json_object_set(res, "expected_basis", json_object_get(exp, "basis"));
-	compare(res, exp, obs);
+	compare(c, res, exp, obs);
 	json_object_set_new(res, "observed", obs);
 	json_object_del(res, "deciding_keys");
 	json_object_set(res, "commits", json_object_get(beh, "commits"));
@@ -556,8 +617,10 @@ json_t *judge(const struct kb *kb, const char *release, const json_t *probes,
 		return nerr_set(err, EINVAL, "judge: the probes object is missing"), NULL;
 	if (json_is_null(environment))
 		c.env = NULL;
-	if (release && kver_parse(release, &kv, NULL) == 0)
+	if (release && kver_parse(release, &kv, NULL) == 0) {
 		c.expect = kb_expect(kb, &kv);
+		snprintf(c.base, sizeof(c.base), "%u.%u.0", kv.major, kv.minor);
+	}
 	c.out = json_object();
 	json_object_foreach(kb_behaviours(kb), id, beh)
 		judge_one(&c, id, 0);
