@@ -2,6 +2,9 @@
 # host; `make test` runs every test. Both install missing Debian packages first
 # (scripts/deps.sh). DEVELOPER=1 turns warnings into errors; SANITIZE=address,undefined
 # builds with sanitizers (into a separate BUILD directory, see `make check`).
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are added
+# (dpkg-buildflags' hardening flags for the Debian package; CPPFLAGS not for musl,
+# whose headers have no _FORTIFY_SOURCE).
 
 VERSION   := 0.1.0
 BUILD     ?= build
@@ -69,7 +72,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 
 NSPROBE := $(BUILD)/nsprobe
 
-.PHONY: all probes musl run test test-build unit integration check fuzz bench install uninstall clean FORCE deps-build deps-test help
+.PHONY: all probes musl run test test-build unit integration check fuzz bench install uninstall deb clean FORCE deps-build deps-test help
 .DEFAULT_GOAL := all
 
 all: probes $(NSPROBE) $(if $(HAVE_MUSL),musl)
@@ -86,21 +89,22 @@ help:
 	@echo "make bench      speed and memory figures (not a test)"
 	@echo "make install    install to prefix=$(prefix) (DESTDIR, bindir, libexecdir, datadir, mandir)"
 	@echo "make uninstall  remove what make install put there (same variables)"
+	@echo "make deb        the Debian package, built in a temporary copy of the tree (DEB_OUT=$(DEB_OUT))"
 
 # --- the probes: standalone, only libc + pthread --------------------------------
 $(BUILD)/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/probe
-	$(CC) $(BASE_CFLAGS) -o $@ $< probe/probe.c -lpthread
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< probe/probe.c -lpthread
 
 $(BUILD)/musl/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/musl/probe
-	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $< probe/probe.c -lpthread
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< probe/probe.c -lpthread
 
 $(BUILD)/musl/nsprobe-init: probe/init/nsprobe-init.c | $(BUILD)/musl/probe
-	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $<
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # --- checks/ + report/ -> build/nsprobe ----------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -I. \
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -I. \
 	  -DNSPROBE_VERSION='"$(VERSION)"' $(LAYOUT_FLAGS) -c -o $@ $<
 
 # The installed layout as paths relative to bindir (report/paths.c).  They only
@@ -128,7 +132,7 @@ STATIC_LIBS ?= 1
 comma := ,
 NSPROBE_LIBS := $(if $(filter 1,$(STATIC_LIBS)),-Wl$(comma)-Bstatic $(LIB_LIBS) -Wl$(comma)-Bdynamic,$(LIB_LIBS))
 $(NSPROBE): $(REPORT_OBJ) $(BUILD)/libchecks.a
-	$(CC) $(SAN_FLAGS) -Wl,-O1 -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(NSPROBE_LIBS) -lpthread
+	$(CC) $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS) -Wl,-O1 -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(NSPROBE_LIBS) -lpthread
 
 # --- tests ----------------------------------------------------------------------
 # A unit test may fake system calls: a line `// WRAP: -Wl,--wrap=unshare ...` in its
@@ -214,6 +218,12 @@ uninstall:
 	         $(DESTDIR)$(pkgdatadir) $$made; do \
 	  [ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || echo "make uninstall: kept $$d (not empty)"; \
 	done
+
+# The Debian package, built by dpkg-buildpackage in a copy of the tree under a
+# temporary directory (README: Installing); the .deb lands in DEB_OUT.
+DEB_OUT ?= $(BUILD)/deb
+deb:
+	@scripts/make-deb.sh $(DEB_OUT)
 
 $(BUILD)/probe $(BUILD)/musl/probe:
 	@mkdir -p $@

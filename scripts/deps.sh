@@ -14,7 +14,7 @@ check) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-
 *) echo "deps.sh: unknown set '$want' (build, test or check)" >&2; exit 2 ;;
 esac
 # the man page and install tests (mandoc, man), the Debian package test (tests/package)
-case "$want" in test|check) pkgs="$pkgs mandoc man-db debhelper dpkg-dev fakeroot lintian" ;; esac
+case "$want" in test|check) pkgs="$pkgs mandoc man-db bash-completion debhelper dpkg-dev fakeroot lintian" ;; esac
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
