@@ -40,8 +40,8 @@ check "the tree's git status is unchanged" \
 	bash -c 'diff "$2" <(cd "$1" && git status --porcelain --untracked-files=all 2>/dev/null)' _ "$TOP" "$T/git.before"
 
 # --- 2. lintian ----------------------------------------------------------------------
-echo "--- lintian --pedantic --info --display-info $(basename "$deb")"
-lintian --pedantic --info --display-info "$deb" > "$T/lintian.log" 2>&1
+echo "--- lintian --pedantic --info --display-info --show-overrides $(basename "$deb")"
+lintian --pedantic --info --display-info --show-overrides "$deb" > "$T/lintian.log" 2>&1
 lrc=$?
 cat "$T/lintian.log"
 echo "--- end of lintian (exit $lrc)"
@@ -97,7 +97,7 @@ check "dpkg -r nsprobe" bash -c 'dpkg -r nsprobe > /dev/null'
 left() { while read -r f; do { [ -e "$f" ] || [ -L "$f" ]; } && ! grep -qxF "$f" "$T/existed" && echo "$f"; done < "$T/files"; }
 check "after dpkg -r none of the package's files (and directories it brought) is left" \
 	bash -c '[ -z "$1" ] || { echo "$1"; false; }' _ "$(left)"
-check "dpkg --purge nsprobe" bash -c 'dpkg --purge nsprobe > /dev/null'
+check "dpkg --purge nsprobe" bash -c "dpkg --purge nsprobe > /dev/null 2>&1"
 installed=0
 check "dpkg no longer knows the package" bash -c '! dpkg-query -W -f="\${Status}" nsprobe 2>/dev/null | grep -q installed'
 check "after purge nothing is left either" bash -c '[ -z "$1" ]' _ "$(left)"
