@@ -20,8 +20,13 @@ const char *qemu_binary(void);
 /* 0 when qemu_binary() can be executed; -1 with a message naming the package. */
 int qemu_check(struct nerr *err);
 
-/* Is KVM usable here: /dev/kvm opens read-write and answers KVM_GET_API_VERSION
- * with 12.  Returns 1, or 0 with why ("/dev/kvm: No such file or directory"). */
+/* The KVM device: $NSPROBE_KVM_DEV, else /dev/kvm (tests point it at a path
+ * that does not exist to act out a machine without KVM). */
+const char *kvm_device(void);
+/* Is KVM usable here: the device opens read-write and answers KVM_GET_API_VERSION
+ * with 12.  Returns 1, or 0 with why ("/dev/kvm: No such file or directory").
+ * This says only that KVM answers: whether a guest really runs under it is
+ * known once qemu has run (qualify falls back to TCG when it does not). */
 int kvm_usable(char *why, size_t len);
 
 /* Check the x86 boot protocol header (Documentation/arch/x86/boot.rst): the
@@ -47,6 +52,7 @@ struct qemu_outcome {
 	char *console;            /* the serial transcript (malloc'd, NUL-terminated) */
 	size_t console_len;
 	char qemu_stderr[1024];   /* qemu's own messages, trimmed */
+	char stderr_last[512];    /* qemu's last non-empty stderr line, "" if none */
 	int exit_status;          /* qemu's exit code, -1 if killed */
 	int term_signal;          /* the signal that ended qemu, 0 if none */
 	bool timed_out;           /* killed at timeout_s */
