@@ -34,6 +34,7 @@ def help_options(text):
                 continue
             # the column's leading option words: "-j, --jobs N" -> -j --jobs
             for word in re.split(r"[\s,;]+", col):
+                word = re.sub(r"\[?=.*$", "", word)  # --color[=WHEN], --x=N
                 if OPT.fullmatch(word):
                     opts.add(word)
     return opts
