@@ -14,6 +14,7 @@
 
 #include "checks/nerr.h"
 #include "report/commands.h"
+#include "report/outfile.h"
 #include "report/report.h"
 
 enum merge_format { MERGE_JSON, MERGE_MARKDOWN, MERGE_HTML };
@@ -23,7 +24,7 @@ static void merge_usage(FILE *out)
 	fprintf(out, "usage: nsprobe merge [--format json|markdown|html] [-o FILE] REPORT...\n\n"
 		     "Merge nsprobe reports into one matrix of kernels and behaviours.\n"
 		     "  --format F   json (a merged report, the default), markdown, html\n"
-		     "  -o FILE      write there (atomically for json) instead of stdout\n"
+		     "  -o FILE      write there instead of stdout (a file atomically, a device in place)\n"
 		     "exit status: 0 merged, 2 bad usage or an unreadable/invalid report.\n");
 }
 
@@ -171,43 +172,33 @@ static json_t *merge_files(char **files, int n, struct nerr *err)
 	return merged;
 }
 
-/* Markdown or HTML to path ("-" or NULL: stdout); a file is written to a temp
- * name in its directory and renamed, so an existing one is never half-written. */
+/* Markdown or HTML to path ("-" or NULL: stdout), through outfile.c: built in
+ * memory, then written by the one output rule (never half-written). */
 static int write_matrix(const json_t *merged, enum merge_format fmt, const char *path, struct nerr *err)
 {
 	const json_t *kernels = json_object_get(merged, "kernels");
 	json_t *set = behaviour_set(kernels);
-	size_t nrel = 0, nids = 0;
+	size_t nrel = 0, nids = 0, len = 0;
 	const char **rel = report_sorted_keys(kernels, &nrel), **ids = report_sorted_keys(set, &nids);
-	bool to_file = path && strcmp(path, "-");
-	char tmp[4096] = "";
-	FILE *out = stdout;
-	int rc = 0, fd;
+	char *text = NULL;
+	FILE *out = open_memstream(&text, &len);
+	int rc = 0;
 
-	if (to_file) {
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			rc = nerr_errno(err, errno, "cannot write %s", path);
-			if (fd >= 0)
-				close(fd);
-			out = NULL;
-		}
-	}
-	if (rc == 0 && rel && ids) {
+	if (!out || !rel || !ids) {
+		rc = nerr_set(err, ENOMEM, "out of memory");
+	} else {
 		if (fmt == MERGE_MARKDOWN)
 			write_markdown(out, kernels, rel, nrel, ids, nids);
 		else
 			write_html(out, kernels, rel, nrel, ids, nids);
-		if (fflush(out) != 0 || ferror(out) || (to_file && fsync(fileno(out)) < 0))
-			rc = nerr_errno(err, errno, "write error on %s", to_file ? tmp : "stdout");
+		if (fflush(out) != 0 || ferror(out))
+			rc = nerr_set(err, ENOMEM, "out of memory");
 	}
-	if (out && out != stdout && fclose(out) != 0 && rc == 0)
-		rc = nerr_errno(err, errno, "write error on %s", tmp);
-	if (to_file && rc == 0 && rename(tmp, path) < 0)
-		rc = nerr_errno(err, errno, "cannot rename %s to %s", tmp, path);
-	if (to_file && rc < 0 && tmp[0])
-		unlink(tmp);
+	if (out)
+		fclose(out);
+	if (rc == 0)
+		rc = outfile_write(path ? path : "-", text, len, err);
+	free(text);
 	free(rel);
 	free(ids);
 	json_decref(set);
@@ -256,6 +247,11 @@ int cmd_merge(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "nsprobe merge: no report given\n");
 		merge_usage(stderr);
+		return 2;
+	}
+	if (outfile_check("-o", path, &err) < 0) {
+		nerr_prefix(&err, "merge");
+		nerr_print(&err);
 		return 2;
 	}
 	merged = merge_files(argv + optind, argc - optind, &err);

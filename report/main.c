@@ -2,11 +2,11 @@
  * container runtimes, sandboxes and Go programs expect, by running the real
  * system calls.  main() only picks the subcommand; each lives in cmd_*.c.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report/commands.h"
+#include "report/stop.h"
 
 static const struct {
 	const char *name;
@@ -34,29 +34,13 @@ static void usage(FILE *out)
 		     "2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n");
 }
 
-/* A command returns 128+N when SIGINT, SIGTERM or SIGHUP (N) stopped it, after
- * it killed and reaped its probes and wrote nothing half-done.  We then die of
- * that signal, so that a calling shell sees it (bash stops a script whose child
- * died of SIGINT, not one whose child exited 130); the status is 128+N either
- * way.  The commands may have left it blocked and pending. */
-static int finish(int rc)
-{
-	int sig = rc - 128;
-	sigset_t set;
-
-	if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
-		return rc;
-	fflush(NULL);
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-	return rc; /* the signal was ignored after all */
-}
-
+/* A command returns 128+N when a stop signal N ended it (report/stop.c), after
+ * it killed and reaped its children and wrote nothing half-done; stop_exit()
+ * then makes us die of that signal, so that a calling shell sees it (bash stops
+ * a script whose child died of SIGINT, not one whose child exited 130). */
 int main(int argc, char **argv)
 {
+	stop_install();
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			usage(stdout);
@@ -66,7 +50,7 @@ int main(int argc, char **argv)
 			printf("nsprobe %s\n", NSPROBE_VERSION);
 			return 0;
 		}
-		return finish(cmd_run(argc, argv));
+		return stop_exit(cmd_run(argc, argv));
 	}
 	if (!strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -74,7 +58,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return finish(commands[i].fn(argc - 1, argv + 1));
+			return stop_exit(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "nsprobe: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

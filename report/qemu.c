@@ -5,6 +5,7 @@
  * outlives the thread that started it.
  */
 #include "report/qemu.h"
+#include "report/stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 #define CONSOLE_MAX (16u << 20)  /* a guest that floods the console is cut here */
 #define GRACE_S 10.0             /* for qemu to exit after the guest is done */
 
-volatile sig_atomic_t qemu_interrupt;
 
 const char *qemu_binary(void)
 {
@@ -269,7 +269,7 @@ static int turn(const struct qemu_boot *b, struct qemu_outcome *o, struct loop *
 
 	if (l->out < 0 && l->er < 0)
 		return 0;
-	if (qemu_interrupt) {
+	if (stop_signal()) {
 		o->interrupted = true;
 		return 0;
 	}

@@ -58,13 +58,9 @@ struct qemu_outcome {
 	bool timed_out;           /* killed at timeout_s */
 	bool stalled;             /* killed after stall_s of silence */
 	bool stopped;             /* killed after on_output said finished */
-	bool interrupted;         /* killed because qemu_interrupt was set */
+	bool interrupted;         /* killed because a stop signal arrived (report/stop.h) */
 	double elapsed_s;
 };
-
-/* Set (from a signal handler) to the number of a signal that should end every
- * running qemu_run(): qemu is killed and the run returns with `interrupted`. */
-extern volatile sig_atomic_t qemu_interrupt;
 
 /* Run qemu to its end (or kill it).  -1 only when qemu could not be started
  * (err set); everything the guest did, good or bad, is in out. */
