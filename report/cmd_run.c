@@ -32,7 +32,7 @@
 #include "report/userns.h"
 
 struct run_args {
-	const char *json_path, *kernels, *probe_dir, *replay, *only, *require;
+	const char *json_path, *kernels, *probe_dir, *replay, *only, *require, *output;
 	enum out_format fmt;
 	bool fmt_set, quiet;
 	double timeout;
@@ -46,6 +46,8 @@ static void run_usage(FILE *out)
 		"Probe this host's PID-namespace behaviour with the real system calls.\n"
 		"  --json FILE|-        write the JSON report (atomically; - for stdout)\n"
 		"  --format F           human (default), json, tap, junit, prometheus on stdout\n"
+		"  -o, --output FILE    write the --format output to FILE (atomically, e.g. for\n"
+		"                       node_exporter's textfile collector) instead of stdout\n"
 		"  --only P,...         run only these probes\n"
 		"  --timeout S          per-probe timeout in seconds (default 10)\n"
 		"  --kernels FILE       the knowledge base (default: next to nsprobe, installed)\n"
@@ -90,10 +92,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, 'J' },   { "format", required_argument, NULL, 'f' },
-		{ "only", required_argument, NULL, 'o' },   { "timeout", required_argument, NULL, 't' },
+		{ "only", required_argument, NULL, 'N' },   { "timeout", required_argument, NULL, 't' },
 		{ "kernels", required_argument, NULL, 'k' }, { "probe-dir", required_argument, NULL, 'p' },
 		{ "require", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
 		{ "jobs", required_argument, NULL, 'j' },   { "quiet", no_argument, NULL, 'q' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	double v;
@@ -104,10 +107,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	a->jobs = 0; /* runner_default_jobs() */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'J': a->json_path = optarg; break;
-		case 'o': a->only = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'N': a->only = optarg; break;
 		case 'k': a->kernels = optarg; break;
 		case 'p': a->probe_dir = optarg; break;
 		case 'r': a->require = optarg; break;
@@ -134,8 +138,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (a->json_path && !strcmp(a->json_path, "-") && a->fmt_set && a->fmt != FMT_JSON &&
-	    a->fmt != FMT_HUMAN)
+	if (a->output && !strcmp(a->output, "-"))
+		a->output = NULL;  /* stdout, as without -o */
+	if (a->json_path && !strcmp(a->json_path, "-") && !a->output && a->fmt_set &&
+	    a->fmt != FMT_JSON && a->fmt != FMT_HUMAN)
 		return usage_error("--json - and --format %s would both write to stdout",
 				   format_name(a->fmt));
 	return 0;
@@ -221,6 +227,8 @@ static int check_require(const struct kb *kb, char **req, struct nerr *err)
 /* Will anything be written to stdout (then a closed stdout pipe stops the run)? */
 static bool writes_stdout(const struct run_args *a)
 {
+	if (a->output)  /* the --format output goes there */
+		return a->json_path && !strcmp(a->json_path, "-");
 	return !a->quiet || (a->fmt_set && a->fmt != FMT_HUMAN) ||
 	       (a->json_path && !strcmp(a->json_path, "-"));
 }
@@ -311,18 +319,42 @@ static int prepare(const struct run_args *a, struct kb **kb, char ***names, char
 	*req = a->require ? split_list(a->require) : NULL;
 	if (a->require && !*req)
 		return nerr_set(err, ENOMEM, "out of memory");
-	if (check_require(*kb, *req, err) < 0 || outfile_check("--json", a->json_path, err) < 0)
+	if (check_require(*kb, *req, err) < 0 || outfile_check("--json", a->json_path, err) < 0 ||
+	    outfile_check("--output", a->output, err) < 0)
 		return -1;
 	if (a->replay && a->probe_dir)
 		return nerr_set(err, EINVAL, "--replay and --probe-dir exclude each other");
 	return 0;
 }
 
-/* The chosen format on stdout (nothing when the JSON goes there). */
+/* The chosen format into FILE, whole or not at all (outfile.h's rule). */
+static int write_output(const struct run_args *a, enum out_format fmt, const json_t *report,
+			struct nerr *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		return nerr_errno(err, errno, "--output %s", a->output);
+	rc = format_write(mem, fmt, report, err);
+	if (fclose(mem) != 0 && rc == 0)
+		rc = nerr_errno(err, errno, "--output %s", a->output);
+	if (rc == 0)
+		rc = outfile_write(a->output, text, len, err);
+	free(text);
+	return rc;
+}
+
+/* The chosen format on stdout (nothing when the JSON goes there), or to
+ * --output FILE. */
 static int emit_stdout(const struct run_args *a, const json_t *report, struct nerr *err)
 {
 	bool json_stdout = a->json_path && !strcmp(a->json_path, "-");
 
+	if (a->output)
+		return write_output(a, a->fmt_set ? a->fmt : FMT_HUMAN, report, err);
 	if (a->fmt_set && a->fmt != FMT_HUMAN) {
 		if (json_stdout && a->fmt == FMT_JSON)
 			return 0;
@@ -390,6 +422,13 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	status = exit_status(entry, req);
+	if (req) {  /* so that the CI formats fail an unmet --require, as the status does */
+		json_t *list = json_array();
+
+		for (size_t i = 0; req[i]; i++)
+			json_array_append_new(list, json_string(req[i]));
+		json_object_set_new(entry, "required", list);
+	}
 	json_decref(entry);
 	if (emit_outputs(&a, report, &err) < 0) {
 		status = stop_signal() ? 128 + stop_signal() : 2;
