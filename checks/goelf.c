@@ -661,13 +661,13 @@ int goelf_inspect(const char *path, struct goelf *out, struct nerr *err)
 	int fd, rc;
 
 	elf_init_once();
-	/* Refused before open (checks/infile.c): opening a FIFO blocks until a writer comes. */
+	/* checked before it is opened: a FIFO must not hang us (checks/infile.c) */
 	fd = infile_open(path, err);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return nerr_errno(err, errno, "%s", path);
+		return nerr_set(err, EINVAL, "%s: not a regular file", path);
 	}
 	/* Mapped, not read: a 100 MiB binary costs only the pages we touch. */
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
