@@ -135,12 +135,24 @@ static int columns(const char *s, size_t n)
 	return total;
 }
 
+/* The widest word of s, in columns. */
+static int widest_word(const char *s, size_t n)
+{
+	int widest = 0, cur = 0, c;
+
+	for (size_t i = 0; i < n; i += unit(s, n, i, &c)) {
+		cur = s[i] == ' ' ? 0 : cur + c;
+		widest = cur > widest ? cur : widest;
+	}
+	return widest;
+}
+
 /* Where continuation lines start: the line's last column (text after two or
  * more spaces) or the text after a leading label ("advice: "), if that leaves
- * 30 columns; else 4 more than the line's indent. */
+ * 30 columns and room for the widest word; else 4 more than the line's indent. */
 static int hanging_indent(const char *s, size_t n, int indent, int width)
 {
-	int col = indent, cand = -1, c;
+	int col = indent, cand = -1, c, room = widest_word(s, n);
 	size_t i = (size_t)indent, w = i;
 
 	while (w < n && s[w] != ' ')
@@ -150,7 +162,7 @@ static int hanging_indent(const char *s, size_t n, int indent, int width)
 	for (; i < n && col <= width; i += unit(s, n, i, &c), col += c)
 		if (i >= 2 && s[i] != ' ' && s[i - 1] == ' ' && s[i - 2] == ' ' && (int)i > indent)
 			cand = col;
-	if (cand >= 0 && cand <= width - 30)
+	if (cand >= 0 && cand <= width - (room > 30 ? room : 30))
 		return cand;
 	return indent + 4 < width / 2 ? indent + 4 : width / 2;
 }
