@@ -57,7 +57,7 @@ static int help(int argc, char **argv)
 	char help_opt[] = "--help";
 	int (*fn)(int, char **);
 
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(term_human());
 		return 0;
 	}
