@@ -106,6 +106,16 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(UNIT_SUPPORT) $(REPORT
 	$(CC) $(SAN_FLAGS) -o $@ $< $(UNIT_SUPPORT) $(REPORT_LIB_OBJ) $(BUILD)/libchecks.a \
 	  $$(sed -n 's|^// WRAP: ||p' tests/unit/test_$*.c) $(CMOCKA_LIBS) $(LIB_LIBS) -lpthread
 
+# A unit test of a probe, tests/unit/test_probe_<name>.c, links probe/<name>.c
+# compiled with its main renamed probe_main (the test calls it) and probe/probe.c,
+# with the same `// WRAP:` flags: --wrap redirects every call that an object file
+# makes to a libc function (unshare, clone, fork, ...) to the test's __wrap_ one.
+$(BUILD)/tests/test_probe_%: tests/unit/test_probe_%.c probe/%.c probe/probe.c probe/probe.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -Dmain=probe_main -c -o $@.probe.o probe/$*.c
+	$(CC) $(BASE_CFLAGS) $(CMOCKA_CFLAGS) -I. -o $@ $< $@.probe.o probe/probe.c \
+	  $$(sed -n 's|^// WRAP: ||p' $<) $(CMOCKA_LIBS) -lpthread
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lpthread

@@ -5,6 +5,7 @@
  * at all (seccomp, sysctls, qemu-user, WSL1), so every cause is judged apart.
  */
 #include "checks/explain.h"
+#include "checks/kb.h"
 
 #include <regex.h>
 #include <stdbool.h>
@@ -170,6 +171,9 @@ static void judge_probes(const json_t *behaviours, const char *id, json_t *set, 
 		json_array_foreach(json_object_get(judge, lists[l]), i, alt) {
 			json_object_foreach(alt, key, v) {
 				char name[128];
+
+				if (!strcmp(key, KB_RULE_WHY))
+					continue;
 
 				snprintf(name, sizeof(name), "%.*s", (int)strcspn(key, "."), key);
 				add_unique(set, name);

@@ -124,6 +124,8 @@ static int rule_matches(const struct jctx *c, json_t *rule)
 	int hit;
 
 	json_object_foreach(rule, pk, ms) {
+		if (!strcmp(pk, KB_RULE_WHY))
+			continue;
 		val = measured(c, pk);
 		if (!val)
 			return 0;
@@ -156,10 +158,15 @@ static json_t *evidence_of(const struct jctx *c, json_t *rule)
 	json_t *ms;
 
 	json_object_foreach(rule, pk, ms) {
+		if (!strcmp(pk, KB_RULE_WHY))
+			continue;
 		val = measured(c, pk);
 		len += (size_t)snprintf(buf + len, len < sizeof(buf) ? sizeof(buf) - len : 0, "%s%s=%s",
 					len ? ", " : "", pk, val ? val : "-");
 	}
+	/* the rule's own words for why these keys decide (kernels.json "why") */
+	if ((ms = json_object_get(rule, KB_RULE_WHY)))
+		snprintf(buf + len, len < sizeof(buf) ? sizeof(buf) - len : 0, ": %s", json_string_value(ms));
 	return json_string(buf);
 }
 
@@ -326,6 +333,9 @@ static json_t *find_cause(const struct jctx *c, const char *id, json_t *judge)
 			json_object_foreach(rule, pk, ms) {
 				const json_t *e = probe_entry(c, pk);
 				char probe[128];
+
+				if (!strcmp(pk, KB_RULE_WHY))
+					continue;
 
 				snprintf(probe, sizeof(probe), "%.*s", (int)strcspn(pk, "."), pk);
 				if (!e)

@@ -103,6 +103,12 @@ static int check_rules(const struct kb *kb, json_t *rules, const char *where, st
 		if (!json_is_object(rule) || json_object_size(rule) == 0)
 			return nerr_set(err, EINVAL, "%s: %s[%zu]: expected a non-empty object", kb->name, where, i);
 		json_object_foreach(rule, k, vals) {
+			if (!strcmp(k, KB_RULE_WHY)) {
+				if (!json_is_string(vals))
+					return nerr_set(err, EINVAL, "%s: %s[%zu].why: expected a string",
+							kb->name, where, i);
+				continue;
+			}
 			if (check_probe_key(kb, k, where, err) < 0)
 				return -1;
 			if (!json_is_array(vals) || json_array_size(vals) == 0)

@@ -14,6 +14,10 @@
 
 struct kb;
 
+/* A judge rule may carry {"why": "..."} beside its "probe.key" matchers: words
+ * that say why those keys decide; the judgement appends them to the evidence. */
+#define KB_RULE_WHY "why"
+
 int kb_load(const char *path, struct kb **out, struct nerr *err);
 /* From memory (tests, fuzzing); `name` is used in messages. */
 int kb_load_buffer(const char *buf, size_t len, const char *name, struct kb **out, struct nerr *err);

@@ -7,28 +7,51 @@
  * /proc/PID/{status,maps,cmdline} holds such a get_task_mm() reference for a
  * moment, so even a single-threaded caller failed now and then.  runc retries
  * unshare on EINVAL for this reason (nsexec.c try_unshare; the mm_users test
- * itself went with 12c641ab8270f in 4.3 per runc's comments: unverified here).
+ * itself went with 12c641ab8270f in 4.3 per runc's comments: unverified here;
+ * 3.10.108 and 4.2.8 already test !current_is_single_threaded() instead, which
+ * a reader's reference does not trip: research/kernel-facts.md 2d).
  *
- * Each attempt is a fresh child that waits for a go token, unshares once and
- * reports its errno; a sibling reader hammers that child's /proc files
- * meanwhile.  Bounded by MAX_ATTEMPTS and MAX_MS, whichever comes first.
+ * Step 1, deterministic: one unshare while a clone(CLONE_VM) sibling (a process,
+ * not a thread) shares the caller's mm.  Where that succeeds, CLONE_NEWPID does
+ * not reach an mm test at all (3.12+), so no reader can make it fail and the
+ * race is not run (decided_by=mm_sibling).  Measured booted: EINVAL on 3.8.13
+ * and 3.10.46, ok on 3.12.24, 4.4.60, 4.9.229, 6.1, 6.18 (kernel-facts
+ * "Measured on a real 3.10.46").  Step 2, only where step 1 fails EINVAL: the
+ * race (decided_by=race).  It tells the mm_users test (3.8-3.11, early 3.10.y),
+ * which a reader trips for a moment, from the single-threaded test (3.10.108,
+ * 4.2.8), which it does not.  Each attempt is a fresh child that waits for a go
+ * token, unshares once and reports its errno; a sibling reader hammers that
+ * child's /proc files meanwhile, bounded by MAX_ATTEMPTS and MAX_MS.
  *
- * Keys: baseline (one attempt with no reader), attempts, einval, ok,
- * other_errors, other_errno (the first other errno, or none), reader_reads,
- * elapsed_ms.
+ * The reader never looks a pid up in the mounted /proc, which may belong to an
+ * outer PID namespace (`unshare --pid --fork` without --mount-proc): the target
+ * opens its own /proc/self/{status,maps,cmdline} and hands the descriptors over
+ * a socket (SCM_RIGHTS); the reader preads them.  Without a usable /proc/self
+ * the probe exits 4 naming the environment.  NSPROBE_TRANSIENT_RACE=1 runs the
+ * race even where step 1 succeeded (tests: the reader on a modern kernel).
+ *
+ * Keys: baseline (one attempt, no sibling, no reader), mm_sibling (the step-1
+ * answer), decided_by (mm_sibling|race), attempts, einval, ok, other_errors,
+ * other_errno, reader_reads, elapsed_ms (all 0/none when the race was skipped;
+ * race_reason then says why), race_forced (yes when NSPROBE_TRANSIENT_RACE).
  */
 #include "probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#ifndef MAX_ATTEMPTS
 #define MAX_ATTEMPTS 400
+#endif
 #define MAX_MS 1500
+#define NFILES 3
 
 static long now_ms(void)
 {
@@ -39,74 +62,82 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* --- the reader: hammers the current target's /proc files ------------------- */
+/* --- handing the target's own /proc descriptors to the reader ---------------- */
 
-/* One open+read+close of /proc/<pid>/<file>: 0 when it read, -1 when the
- * target is gone (reaped).  Reading is what takes the mm reference. */
-static int read_proc(pid_t pid, const char *file)
+static void send_fds(int sock, const int *fds)
 {
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
+	char byte = 'f', ctl[CMSG_SPACE(NFILES * sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	return n < 0 && errno == ESRCH ? -1 : 0;
+	memset(ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(NFILES * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, NFILES * sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			die("sendmsg SCM_RIGHTS");
 }
 
-/* Non-blocking look for the next target pid: 1 got one, 0 none yet, -1 EOF. */
-static int next_target(int fd, pid_t *pid, int block)
+/* 1 with NFILES descriptors in fds, 0 on EOF (the parent is done). */
+static int recv_fds(int sock, int *fds)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int value;
+	char byte, ctl[CMSG_SPACE(NFILES * sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
 	ssize_t n;
 
-	if (block && poll(&pfd, 1, -1) < 0 && errno != EINTR)
-		die("poll");
-	n = read(fd, &value, sizeof(value));
+	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			die("recvmsg SCM_RIGHTS");
 	if (n == 0)
-		return -1;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
-	if (n != (ssize_t)sizeof(value))
-		die("read target pid");
-	*pid = (pid_t)value;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(NFILES * sizeof(int)))
+		die("no descriptors in the target's message");
+	memcpy(fds, CMSG_DATA(cm), NFILES * sizeof(int));
 	return 1;
 }
 
-/* Reads pids from `targets` (non-blocking); for each, reads its /proc files
- * in a loop and sends 'r' on `ready` after the first read, so the parent
- * releases the target only while reads are going on.  On EOF it sends its
- * read count and exits. */
-static void reader(int targets, int ready)
-{
-	static const char *const files[] = { "status", "maps", "cmdline" };
-	pid_t pid = 0;
-	int reads = 0, announced = 1, got, i = 0;
+/* --- the reader: hammers the current target's /proc files ---------------------- */
 
-	if (fcntl(targets, F_SETFL, O_NONBLOCK) < 0)
-		die("fcntl O_NONBLOCK");
-	for (;;) {
-		got = next_target(targets, &pid, pid == 0);
-		if (got < 0)
-			break;
-		if (got > 0)
-			announced = 0;
-		if (pid == 0)
-			continue;
-		if (read_proc(pid, files[i++ % 3]) < 0) {
-			pid = 0;	/* reaped: block for the next one */
-			continue;
+/* Reads one target's files round-robin until they answer ESRCH (the target was
+ * reaped).  Tells the parent 'r' after the first read (so the target is released
+ * only while reads go on), or 'x' and the errno when the first read fails. */
+static int read_target(const int *fds, int ready)
+{
+	char buf[4096];
+	int reads = 0;
+
+	for (unsigned i = 0;; i++) {
+		if (pread(fds[i % NFILES], buf, sizeof(buf), 0) < 0) {
+			if (reads == 0) {
+				int err = errno;
+
+				send_byte(ready, 'x');
+				send_int(ready, err);
+			}
+			return reads;	/* ESRCH: reaped; anything else: stop */
 		}
-		reads++;
-		if (!announced) {
+		if (reads++ == 0)
 			send_byte(ready, 'r');
-			announced = 1;
-		}
+	}
+}
+
+/* Receives each target's descriptors; on EOF sends its read count and exits. */
+static void reader(int sock, int ready)
+{
+	int fds[NFILES], reads = 0;
+
+	while (recv_fds(sock, fds)) {
+		reads += read_target(fds, ready);
+		for (int i = 0; i < NFILES; i++)
+			close(fds[i]);
 	}
 	send_int(ready, reads);
 	_exit(0);
@@ -116,10 +147,44 @@ static void reader(int targets, int ready)
 
 struct pipes {
 	int go[2];	/* parent -> target: 'g' = unshare now */
-	int res[2];	/* target -> parent: errno of its unshare */
-	int targets[2];	/* parent -> reader: the target's pid */
-	int ready[2];	/* reader -> parent: 'r' reading it; at the end, its count */
+	int res[2];	/* target -> parent: 0 or -errno of its opens, then its unshare's errno */
+	int sock[2];	/* target -> reader: its /proc/self descriptors (SCM_RIGHTS) */
+	int ready[2];	/* reader -> parent: 'r' reading it ('x' + errno: cannot); at the end, its count */
 };
+
+/* In the target: open our own /proc files and hand them to the reader. */
+static void hand_over_proc(struct pipes *p)
+{
+	static const char *const files[NFILES] = { "/proc/self/status", "/proc/self/maps",
+						   "/proc/self/cmdline" };
+	int fds[NFILES];
+
+	for (int i = 0; i < NFILES; i++) {
+		fds[i] = open(files[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			send_int(p->res[1], -errno);
+			_exit(0);
+		}
+	}
+	send_fds(p->sock[1], fds);
+	for (int i = 0; i < NFILES; i++)
+		close(fds[i]);
+	send_int(p->res[1], 0);
+}
+
+/* The probe cannot read a target's /proc files here: exit 4, naming why. */
+static void no_proc(int open_err, int read_err)
+{
+	if (open_err == ENOENT)
+		not_applicable("no usable /proc/self (/proc not mounted, or it belongs to a PID namespace "
+			       "that is not ours or an ancestor's: mount a new one, unshare --mount-proc): "
+			       "the /proc reader race cannot run");
+	if (open_err)
+		not_applicable("cannot open /proc/self/status: %s: the /proc reader race cannot run",
+			       errno_name(open_err));
+	not_applicable("cannot read a child's /proc/self files through its descriptors: %s: "
+		       "the /proc reader race cannot run", errno_name(read_err));
+}
 
 /* A fresh single-threaded child unshares once when told; returns its errno. */
 static int attempt(struct pipes *p, int with_reader)
@@ -131,15 +196,25 @@ static int attempt(struct pipes *p, int with_reader)
 	if (target < 0)
 		die("fork");
 	if (target == 0) {
+		if (with_reader)
+			hand_over_proc(p);
 		if (recv_byte(p->go[0], &token) < 0)
 			_exit(0);
 		send_int(p->res[1], unshare(CLONE_NEWPID) < 0 ? errno : 0);
 		_exit(0);
 	}
 	if (with_reader) {
-		send_int(p->targets[1], (int)target);
+		if (recv_int(p->res[0], &err) < 0)
+			die("target %d died before opening its /proc files", (int)target);
+		if (err < 0)
+			no_proc(-err, 0);
 		if (recv_byte(p->ready[0], &token) < 0)
 			die("reader died");
+		if (token == 'x') {
+			if (recv_int(p->ready[0], &err) < 0)
+				die("reader died");
+			no_proc(0, err);
+		}
 	}
 	send_byte(p->go[1], 'g');
 	if (recv_int(p->res[0], &err) < 0)
@@ -155,11 +230,11 @@ static pid_t start_reader(struct pipes *p)
 	if (pid < 0)
 		die("fork reader");
 	if (pid == 0) {
-		close_fd(&p->targets[1]);
+		close_fd(&p->sock[1]);
 		close_fd(&p->ready[0]);
-		reader(p->targets[0], p->ready[1]);
+		reader(p->sock[0], p->ready[1]);
 	}
-	close_fd(&p->targets[0]);
+	close_fd(&p->sock[0]);
 	close_fd(&p->ready[1]);
 	return pid;
 }
@@ -181,7 +256,7 @@ static void run_attempts(struct pipes *p)
 			other_errno = err;
 		elapsed = now_ms() - start;
 	}
-	close_fd(&p->targets[1]);
+	close_fd(&p->sock[1]);
 	if (recv_int(p->ready[0], &reads) < 0)
 		die("reader died before reporting its count");
 	wait_child(rd);
@@ -194,16 +269,63 @@ static void run_attempts(struct pipes *p)
 	emit("elapsed_ms", "%ld", elapsed);
 }
 
+/* --- step 1: unshare while a clone(CLONE_VM) sibling shares the mm --------------- */
+
+/* The sibling shares our memory but has its own fd table: it closes its copy of
+ * the write end by number, then waits for EOF.  `arg` is a copy of the fds. */
+static int hold_vm(void *arg)
+{
+	const int *gate = arg;
+	char token;
+
+	close(gate[1]);
+	recv_byte(gate[0], &token);
+	return 0;
+}
+
+static void case_mm_sibling(int out, void *arg)
+{
+	int gate[2], child_gate[2], err;
+	pid_t sibling;
+
+	sync_pipe(gate);
+	child_gate[0] = gate[0];
+	child_gate[1] = gate[1];
+	sibling = probe_clone(CLONE_VM, hold_vm, child_gate);
+	if (sibling < 0)
+		die("clone(CLONE_VM)");
+	err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
+	close_fd(&gate[1]);
+	wait_child(sibling);
+	send_int(out, err);
+}
+
+static void race_skipped(void)
+{
+	emit("decided_by", "mm_sibling");
+	emit("race_reason", "not run: unshare(CLONE_NEWPID) succeeded while a clone(CLONE_VM) sibling "
+	     "shared the mm, so CLONE_NEWPID reaches no mm_users test and a /proc reader cannot make it fail");
+	emit("attempts", "0");
+	emit("einval", "0");
+	emit("ok", "0");
+	emit("other_errors", "0");
+	emit("other_errno", "none");
+	emit("reader_reads", "0");
+	emit("elapsed_ms", "0");
+}
+
 int main(void)
 {
 	struct pipes p;
-	int err;
+	const char *force = getenv("NSPROBE_TRANSIENT_RACE");
+	int err, sib;
 
 	probe_init("unshare_transient");
 	sync_pipe(p.go);
 	sync_pipe(p.res);
-	sync_pipe(p.targets);
 	sync_pipe(p.ready);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p.sock) < 0)
+		die("socketpair");
 	err = attempt(&p, 0);
 	emit_result("baseline", err);
 	if (err == EINVAL) {
@@ -217,6 +339,16 @@ int main(void)
 	if (err != 0)
 		not_applicable("unshare(CLONE_NEWPID) failed with %s: cannot create a PID namespace here",
 			       errno_name(err));
+	if (probe_child_ints(case_mm_sibling, NULL, &sib, 1, "mm_sibling case") < 0)
+		die("fork");
+	emit_result("mm_sibling", sib);
+	if (sib == 0 && !(force && !strcmp(force, "1"))) {
+		race_skipped();
+		return PROBE_EXIT_MEASURED;
+	}
+	if (sib == 0)
+		emit("race_forced", "yes");
+	emit("decided_by", "race");
 	run_attempts(&p);
 	return PROBE_EXIT_MEASURED;
 }

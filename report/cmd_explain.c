@@ -18,6 +18,7 @@
 #include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
+#include "report/outfile.h"
 #include "report/report.h"
 #include "report/runner.h"
 #include "report/term.h"
@@ -291,20 +292,25 @@ static void print_human(const json_t *out)
 
 static int write_json(const json_t *out, const char *path)
 {
-	char tmp[4096];
+	struct nerr err = { 0 };
+	char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS), *nl;
+	int rc;
 
-	if (strcmp(path, "-") == 0) {
-		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
-		return fflush(stdout);
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (json_dump_file(out, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "nsprobe: explain: cannot write %s\n", path);
-		remove(tmp);
+	nl = text ? realloc(text, strlen(text) + 2) : NULL;
+	if (!nl) {
+		free(text);
+		fprintf(stderr, "nsprobe: explain: out of memory\n");
 		return -1;
 	}
-	return 0;
+	text = nl;
+	strcat(text, "\n");
+	rc = outfile_write(path, text, strlen(text), &err);
+	free(text);
+	if (rc < 0) {
+		nerr_prefix(&err, "explain");
+		nerr_print(&err);
+	}
+	return rc;
 }
 
 /* Match, probe unless --no-probe, and assemble the result (new), or NULL (printed). */

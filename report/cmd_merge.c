@@ -14,6 +14,7 @@
 #include "checks/nerr.h"
 #include "report/cli.h"
 #include "report/commands.h"
+#include "report/outfile.h"
 #include "report/report.h"
 
 enum merge_format { MERGE_JSON, MERGE_MARKDOWN, MERGE_HTML };
@@ -26,7 +27,7 @@ static const struct cli_opt merge_opts[] = {
 	CLI_STR_OPT('f', "format", struct merge_args, format, "F",
 		    "json (a merged report, the default), markdown (or md), html"),
 	CLI_STR_OPT('o', "output", struct merge_args, output, "FILE",
-		    "write there (atomically for json) instead of stdout"),
+		    "write there instead of stdout (a file atomically, a device in place)"),
 	CLI_END,
 };
 
@@ -181,43 +182,33 @@ static json_t *merge_files(char **files, int n, struct nerr *err)
 	return merged;
 }
 
-/* Markdown or HTML to path ("-" or NULL: stdout); a file is written to a temp
- * name in its directory and renamed, so an existing one is never half-written. */
+/* Markdown or HTML to path ("-" or NULL: stdout), through outfile.c: built in
+ * memory, then written by the one output rule (never half-written). */
 static int write_matrix(const json_t *merged, enum merge_format fmt, const char *path, struct nerr *err)
 {
 	const json_t *kernels = json_object_get(merged, "kernels");
 	json_t *set = behaviour_set(kernels);
-	size_t nrel = 0, nids = 0;
+	size_t nrel = 0, nids = 0, len = 0;
 	const char **rel = report_sorted_keys(kernels, &nrel), **ids = report_sorted_keys(set, &nids);
-	bool to_file = path && strcmp(path, "-");
-	char tmp[4096] = "";
-	FILE *out = stdout;
-	int rc = 0, fd;
+	char *text = NULL;
+	FILE *out = open_memstream(&text, &len);
+	int rc = 0;
 
-	if (to_file) {
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			rc = nerr_errno(err, errno, "cannot write %s", path);
-			if (fd >= 0)
-				close(fd);
-			out = NULL;
-		}
-	}
-	if (rc == 0 && rel && ids) {
+	if (!out || !rel || !ids) {
+		rc = nerr_set(err, ENOMEM, "out of memory");
+	} else {
 		if (fmt == MERGE_MARKDOWN)
 			write_markdown(out, kernels, rel, nrel, ids, nids);
 		else
 			write_html(out, kernels, rel, nrel, ids, nids);
-		if (fflush(out) != 0 || ferror(out) || (to_file && fsync(fileno(out)) < 0))
-			rc = nerr_errno(err, errno, "write error on %s", to_file ? tmp : "stdout");
+		if (fflush(out) != 0 || ferror(out))
+			rc = nerr_set(err, ENOMEM, "out of memory");
 	}
-	if (out && out != stdout && fclose(out) != 0 && rc == 0)
-		rc = nerr_errno(err, errno, "write error on %s", tmp);
-	if (to_file && rc == 0 && rename(tmp, path) < 0)
-		rc = nerr_errno(err, errno, "cannot rename %s to %s", tmp, path);
-	if (to_file && rc < 0 && tmp[0])
-		unlink(tmp);
+	if (out)
+		fclose(out);
+	if (rc == 0)
+		rc = outfile_write(path ? path : "-", text, len, err);
+	free(text);
 	free(rel);
 	free(ids);
 	json_decref(set);
@@ -243,6 +234,11 @@ int cmd_merge(int argc, char **argv)
 	else
 		return cli_status(cli_usage_error(&merge_cli, "--format '%s': expected json, markdown or html",
 						  a.format));
+	if (outfile_check("-o", a.output, &err) < 0) {
+		nerr_prefix(&err, "merge");
+		nerr_print(&err);
+		return 2;
+	}
 	merged = merge_files(argv + first, argc - first, &err);
 	if (!merged) {
 		nerr_prefix(&err, "merge");

@@ -21,7 +21,9 @@
 #include "report/paths.h"
 #include "report/qemu.h"
 #include "report/qualify.h"
+#include "report/outfile.h"
 #include "report/report.h"
+#include "report/stop.h"
 #include "report/term.h"
 
 #define STR_(x) #x
@@ -161,24 +163,6 @@ static int prepare(const struct qualify_opts *q, char *dir, size_t dlen, char *i
 	return 0;
 }
 
-static void on_signal(int sig)
-{
-	qemu_interrupt = sig;
-}
-
-/* SIGINT/SIGTERM/SIGHUP stop every qemu; the caller then cleans up and exits 128+N. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *initrd)
 {
 	struct qualify_job *jobs = calloc((size_t)q->nimages, sizeof(*jobs));
@@ -195,7 +179,7 @@ static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *
 	for (int i = 0; i < q->nimages; i++)
 		qualify_job_init(&jobs[i], q, i, initrd);
 	run_pool(jobs, q->nimages, q->jobs);
-	if (qemu_interrupt)
+	if (stop_signal())
 		status = -2;  /* interrupted: no report, nothing half-written */
 	for (int i = 0; i < q->nimages && status >= 0; i++) {
 		int s = qualify_add_entry(report, &jobs[i], kb, &err);
@@ -218,8 +202,8 @@ static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *
 	free(jobs);
 	json_decref(report);
 	if (status == -2) {
-		fprintf(stderr, "nsprobe: qualify: stopped by signal %d\n", (int)qemu_interrupt);
-		return 128 + qemu_interrupt;
+		fprintf(stderr, "nsprobe: qualify: stopped by signal %d\n", stop_signal());
+		return 128 + stop_signal();
 	}
 	return status < 0 ? 3 : status;
 }
@@ -235,6 +219,12 @@ int cmd_qualify(int argc, char **argv)
 	if (r < 0)
 		return cli_status(r);
 	q.progress = q.verbose || isatty(2);
+	if (outfile_check("--json", q.json, &err) < 0 ||
+	    outfile_check("--write-initramfs", q.write_initramfs, &err) < 0) {
+		nerr_prefix(&err, "qualify");
+		nerr_print(&err);
+		return 2;
+	}
 	if (!q.write_initramfs) {
 		if (find_kernels_json(q.kernels, kpath, sizeof(kpath)) < 0) {
 			fprintf(stderr, "nsprobe: qualify: kernels.json not found%s%s\n",
@@ -251,18 +241,23 @@ int cmd_qualify(int argc, char **argv)
 			return 3;
 		}
 	}
+	/* from the temporary directory on, a stop signal is recorded: every qemu is
+	 * killed, the directory removed, nothing written, then 128+N */
+	if (!q.write_initramfs)
+		stop_defer_begin();
 	if (prepare(&q, dir, sizeof(dir), initrd, sizeof(initrd), &err) < 0) {
 		nerr_prefix(&err, "qualify");
 		nerr_print(&err);
 		kb_free(kb);
-		return 3;
+		stop_defer_end();
+		return stop_signal() ? 128 + stop_signal() : 3;
 	}
 	if (q.write_initramfs)
 		return 0;
-	catch_signals();
 	r = qualify_all(&q, kb, initrd);
 	unlink(initrd);
 	rmdir(dir);
 	kb_free(kb);
+	stop_defer_end();
 	return r;
 }

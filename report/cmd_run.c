@@ -23,9 +23,11 @@
 #include "report/cli.h"
 #include "report/commands.h"
 #include "report/format.h"
+#include "report/outfile.h"
 #include "report/paths.h"
 #include "report/report.h"
 #include "report/runner.h"
+#include "report/stop.h"
 #include "report/term.h"
 #include "report/userns.h"
 
@@ -167,25 +169,11 @@ static int check_require(const struct kb *kb, char **req, struct nerr *err)
 	return 0;
 }
 
-/* Refuse an output we could not write before spending time probing. */
-static int check_output(const char *path, struct nerr *err)
+/* Will anything be written to stdout (then a closed stdout pipe stops the run)? */
+static bool writes_stdout(const struct run_args *a)
 {
-	char dir[PATH_MAX];
-	const char *slash;
-	struct stat st;
-
-	if (!path || !strcmp(path, "-"))
-		return 0;
-	if (!path[0] || path[strlen(path) - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
-		return nerr_set(err, EINVAL, "--json '%s': not a file name", path);
-	slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if (access(dir, W_OK | X_OK) < 0)
-		return nerr_errno(err, errno, "--json %s: cannot write in %s", path, dir);
-	return 0;
+	return !a->quiet || (a->fmt_set && a->fmt != FMT_HUMAN) ||
+	       (a->json_path && !strcmp(a->json_path, "-"));
 }
 
 /* A live entry: decide the mode, gather host facts, run the probes. */
@@ -212,6 +200,7 @@ static json_t *live_entry(const struct run_args *a, const struct kb *kb, char **
 	ro.catalogue = kb_probes(kb);
 	ro.mode = m.mode;
 	ro.progress = !a->quiet && isatty(STDERR_FILENO);
+	ro.watch_stdout = writes_stdout(a);
 	probes = run_probes(&ro, err);
 	if (!probes)
 		return NULL;
@@ -286,20 +275,18 @@ static int prepare(const struct run_args *a, struct kb **kb, char ***names, char
 	*req = a->require ? split_list(a->require) : NULL;
 	if (a->require && !*req)
 		return nerr_set(err, ENOMEM, "out of memory");
-	if (check_require(*kb, *req, err) < 0 || check_output(a->json_path, err) < 0)
+	if (check_require(*kb, *req, err) < 0 || outfile_check("--json", a->json_path, err) < 0)
 		return -1;
 	if (a->replay && a->probe_dir)
 		return nerr_set(err, EINVAL, "--replay and --probe-dir exclude each other");
 	return 0;
 }
 
-/* JSON to its file, then the chosen format on stdout. */
-static int emit_outputs(const struct run_args *a, const json_t *report, struct nerr *err)
+/* The chosen format on stdout (nothing when the JSON goes there). */
+static int emit_stdout(const struct run_args *a, const json_t *report, struct nerr *err)
 {
 	bool json_stdout = a->json_path && !strcmp(a->json_path, "-");
 
-	if (a->json_path && report_write(report, a->json_path, err) < 0)
-		return -1;
 	if (a->fmt_set && a->fmt != FMT_HUMAN) {
 		if (json_stdout && a->fmt == FMT_JSON)
 			return 0;
@@ -310,33 +297,32 @@ static int emit_outputs(const struct run_args *a, const json_t *report, struct n
 	return format_write(term_human(), FMT_HUMAN, report, err);
 }
 
-/* From the end of the probing to the last byte written, SIGINT/SIGTERM/SIGHUP
- * wait: one that came before the report is written means nothing is written;
- * one that comes while it is written takes effect once it is whole (report.c
- * renames a complete temp file into place).  Either way no temp file is left
- * and the exit status is 128+N (main() unblocks them and dies of the signal). */
-static void hold_stop_signals(void)
+/* The JSON report's temporary is written first and renamed into place last,
+ * after stdout is flushed: a stop signal (or stdout's reader going away:
+ * SIGPIPE) at any moment before that leaves the old report as it was and no
+ * temporary (report/stop.c, report/outfile.c). */
+static int emit_outputs(const struct run_args *a, const json_t *report, struct nerr *err)
 {
-	sigset_t stop;
+	bool to_file = a->json_path && strcmp(a->json_path, "-");
+	struct outfile o;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-}
-
-static int pending_stop_signal(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	sigset_t pending;
-
-	if (sigpending(&pending) < 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigismember(&pending, sigs[i]))
-			return sigs[i];
-	return 0;
+	if (!to_file) {
+		if (a->json_path && report_write(report, a->json_path, err) < 0)
+			return -1;
+		return emit_stdout(a, report, err) < 0 || fflush(stdout) == EOF ? -1 : 0;
+	}
+	if (outfile_open(&o, a->json_path, err) < 0)
+		return -1;
+	if (report_dump_fd(report, o.fd, err) < 0) {
+		outfile_abort(&o);
+		nerr_prefix(err, "writing %s", a->json_path);
+		return -1;
+	}
+	if (emit_stdout(a, report, err) < 0 || fflush(stdout) == EOF) {
+		outfile_abort(&o);
+		return -1;
+	}
+	return outfile_commit(&o, err);
 }
 
 int cmd_run(int argc, char **argv)
@@ -346,7 +332,7 @@ int cmd_run(int argc, char **argv)
 	struct kb *kb = NULL;
 	char **names = NULL, **req = NULL;
 	json_t *report = NULL, *entry;
-	int rc = parse_args(argc, argv, &a), status = 2, sig;
+	int rc = parse_args(argc, argv, &a), status = 2;
 
 	if (rc < 0)
 		return cli_status(rc);
@@ -354,10 +340,9 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	status = 3;
 	entry = a.replay ? replay_entry(a.replay, kb, a.only ? names : NULL, &err) : live_entry(&a, kb, names, &err);
-	hold_stop_signals();
 	if (!entry) {
-		if (runner_stop_signal())
-			status = 128 + runner_stop_signal();
+		if (stop_signal())
+			status = 128 + stop_signal();
 		else
 			status = a.replay ? 2 : 3;
 		goto fail;
@@ -370,17 +355,10 @@ int cmd_run(int argc, char **argv)
 	}
 	status = exit_status(entry, req);
 	json_decref(entry);
-	if ((sig = pending_stop_signal())) {
-		status = 128 + sig;  /* nothing written; main() dies of the signal */
-		goto out;
-	}
 	if (emit_outputs(&a, report, &err) < 0) {
-		status = 2;
+		status = stop_signal() ? 128 + stop_signal() : 2;
 		goto fail;
 	}
-	fflush(stdout);
-	if ((sig = pending_stop_signal()))
-		status = 128 + sig;
 	goto out;
 fail:
 	nerr_print(&err);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "report/outfile.h"
+
 static int put(gzFile f, const void *p, size_t n, size_t *off)
 {
 	if (n && gzwrite(f, p, (unsigned)n) != (int)n) {
@@ -104,45 +106,39 @@ static int write_archive(gzFile f, const struct initramfs_member *m, size_t n, s
 	return 0;
 }
 
+/* Through outfile.c (the one output rule): a file is replaced atomically, a
+ * device or FIFO written in place. */
 int initramfs_write(const char *path, const struct initramfs_member *m, size_t n,
 		    struct nerr *err)
 {
-	char tmp[4096];
+	struct outfile o;
 	gzFile f;
-	int fd, zerr;
+	int zerr, dfd;
 
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return nerr_errno(err, errno, "%s", tmp);
-	fchmod(fd, 0644);
-	/* dup: gzclose closes its descriptor, and we still fsync ours */
-	f = gzdopen(dup(fd), "wb9");
+	if (outfile_open(&o, path, err) < 0)
+		return -1;
+	/* dup: gzclose closes its descriptor, and outfile_commit fsyncs ours */
+	dfd = dup(o.fd);
+	f = dfd >= 0 ? gzdopen(dfd, "wb9") : NULL;
 	if (!f) {
 		nerr_errno(err, errno ? errno : ENOMEM, "gzdopen");
-		close(fd);
-		unlink(tmp);
+		if (dfd >= 0)
+			close(dfd);
+		outfile_abort(&o);
 		return -1;
 	}
 	if (write_archive(f, m, n, err) < 0) {
 		gzclose(f);
-		close(fd);
-		unlink(tmp);
+		outfile_abort(&o);
 		nerr_prefix(err, "initramfs %s", path);
 		return -1;
 	}
 	zerr = gzclose(f);
-	if (zerr != Z_OK || fsync(fd) < 0 || close(fd) < 0) {
-		nerr_errno(err, zerr != Z_OK ? EIO : errno, "initramfs %s", path);
-		unlink(tmp);
-		return -1;
+	if (zerr != Z_OK) {
+		outfile_abort(&o);
+		return nerr_errno(err, EIO, "initramfs %s", path);
 	}
-	if (rename(tmp, path) < 0) {
-		nerr_errno(err, errno, "rename %s", path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return outfile_commit(&o, err);
 }
 
 #define MAX_MEMBERS 64

@@ -2,11 +2,11 @@
  * container runtimes, sandboxes and Go programs expect, by running the real
  * system calls.  main() only picks the subcommand; each lives in cmd_*.c.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "report/commands.h"
+#include "report/stop.h"
 #include "report/term.h"
 
 static const struct {
@@ -68,31 +68,15 @@ static int help(int argc, char **argv)
 	return fn(2, (char *[]){ argv[1], help_opt, NULL });
 }
 
-/* A command returns 128+N when SIGINT, SIGTERM or SIGHUP (N) stopped it, after
- * it killed and reaped its probes and wrote nothing half-done.  We then die of
- * that signal, so that a calling shell sees it (bash stops a script whose child
- * died of SIGINT, not one whose child exited 130); the status is 128+N either
- * way.  The commands may have left it blocked and pending. */
-static int finish(int rc)
-{
-	int sig = rc - 128;
-	sigset_t set;
-
-	if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
-		return rc;
-	fflush(NULL);
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-	return rc; /* the signal was ignored after all */
-}
-
+/* A command returns 128+N when a stop signal N ended it (report/stop.c), after
+ * it killed and reaped its children and wrote nothing half-done; stop_exit()
+ * then makes us die of that signal, so that a calling shell sees it (bash stops
+ * a script whose child died of SIGINT, not one whose child exited 130). */
 int main(int argc, char **argv)
 {
 	int (*fn)(int, char **);
 
+	stop_install();
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			usage(term_human());
@@ -102,11 +86,11 @@ int main(int argc, char **argv)
 			printf("nsprobe %s\n", NSPROBE_VERSION);
 			return 0;
 		}
-		return finish(cmd_run(argc, argv));
+		return stop_exit(cmd_run(argc, argv));
 	}
 	if (!strcmp(argv[1], "help"))
 		return help(argc - 1, argv + 1);
 	if ((fn = command(argv[1])))
-		return finish(fn(argc - 1, argv + 1));
+		return stop_exit(fn(argc - 1, argv + 1));
 	return top_usage_error("unknown command", argv[1]);
 }

@@ -5,6 +5,7 @@
  * outlives the thread that started it.
  */
 #include "report/qemu.h"
+#include "report/stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 #define CONSOLE_MAX (16u << 20)  /* a guest that floods the console is cut here */
 #define GRACE_S 10.0             /* for qemu to exit after the guest is done */
 
-volatile sig_atomic_t qemu_interrupt;
 
 const char *qemu_binary(void)
 {
@@ -60,9 +60,16 @@ int qemu_check(struct nerr *err)
 			"Debian package qemu-system-x86 (apt-get install qemu-system-x86)", qemu_binary());
 }
 
+const char *kvm_device(void)
+{
+	const char *d = getenv("NSPROBE_KVM_DEV");
+
+	return d && *d ? d : "/dev/kvm";
+}
+
 int kvm_usable(char *why, size_t len)
 {
-	const char *fake = getenv("NSPROBE_FAKE_KVM");
+	const char *fake = getenv("NSPROBE_FAKE_KVM"), *dev = kvm_device();
 	int fd, v;
 
 	/* Test hook: lets tests/qemu/fallback.sh drive the KVM path with a fake
@@ -71,19 +78,19 @@ int kvm_usable(char *why, size_t len)
 		snprintf(why, len, "NSPROBE_FAKE_KVM=1");
 		return 1;
 	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	fd = open(dev, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		snprintf(why, len, "/dev/kvm: %s", strerror(errno));
+		snprintf(why, len, "%s: %s", dev, strerror(errno));
 		return 0;
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	close(fd);
 	if (v != KVM_API_VERSION) {
-		snprintf(why, len, "/dev/kvm answers API version %d, not %d", v, KVM_API_VERSION);
+		snprintf(why, len, "%s answers API version %d, not %d", dev, v, KVM_API_VERSION);
 		return 0;
 	}
-	snprintf(why, len, "/dev/kvm is usable");
+	snprintf(why, len, "%s is usable", dev);
 	return 1;
 }
 
@@ -262,7 +269,7 @@ static int turn(const struct qemu_boot *b, struct qemu_outcome *o, struct loop *
 
 	if (l->out < 0 && l->er < 0)
 		return 0;
-	if (qemu_interrupt) {
+	if (stop_signal()) {
 		o->interrupted = true;
 		return 0;
 	}
@@ -294,6 +301,24 @@ static int turn(const struct qemu_boot *b, struct qemu_outcome *o, struct loop *
 	return 1;
 }
 
+/* The last non-empty line of qemu's stderr, e.g. its assertion message. */
+static void last_line(const char *buf, size_t n, char *out, size_t len)
+{
+	size_t end, start;
+
+	out[0] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	end = n;
+	while (n > 0 && buf[n - 1] != '\n' && buf[n - 1] != '\r')
+		n--;
+	start = n;
+	snprintf(out, len, "%.*s", (int)(end - start), buf + start);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
+}
+
 static void finish(struct qemu_outcome *o, struct loop *l, pid_t pid)
 {
 	int status = 0;
@@ -317,6 +342,7 @@ static void finish(struct qemu_outcome *o, struct loop *l, pid_t pid)
 		for (char *p = o->qemu_stderr; *p; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
+		last_line(l->ebuf, l->elen, o->stderr_last, sizeof(o->stderr_last));
 	}
 	free(l->ebuf);
 	if (!o->console) {

@@ -20,8 +20,13 @@ const char *qemu_binary(void);
 /* 0 when qemu_binary() can be executed; -1 with a message naming the package. */
 int qemu_check(struct nerr *err);
 
-/* Is KVM usable here: /dev/kvm opens read-write and answers KVM_GET_API_VERSION
- * with 12.  Returns 1, or 0 with why ("/dev/kvm: No such file or directory"). */
+/* The KVM device: $NSPROBE_KVM_DEV, else /dev/kvm (tests point it at a path
+ * that does not exist to act out a machine without KVM). */
+const char *kvm_device(void);
+/* Is KVM usable here: the device opens read-write and answers KVM_GET_API_VERSION
+ * with 12.  Returns 1, or 0 with why ("/dev/kvm: No such file or directory").
+ * This says only that KVM answers: whether a guest really runs under it is
+ * known once qemu has run (qualify falls back to TCG when it does not). */
 int kvm_usable(char *why, size_t len);
 
 /* Check the x86 boot protocol header (Documentation/arch/x86/boot.rst): the
@@ -47,18 +52,15 @@ struct qemu_outcome {
 	char *console;            /* the serial transcript (malloc'd, NUL-terminated) */
 	size_t console_len;
 	char qemu_stderr[1024];   /* qemu's own messages, trimmed */
+	char stderr_last[512];    /* qemu's last non-empty stderr line, "" if none */
 	int exit_status;          /* qemu's exit code, -1 if killed */
 	int term_signal;          /* the signal that ended qemu, 0 if none */
 	bool timed_out;           /* killed at timeout_s */
 	bool stalled;             /* killed after stall_s of silence */
 	bool stopped;             /* killed after on_output said finished */
-	bool interrupted;         /* killed because qemu_interrupt was set */
+	bool interrupted;         /* killed because a stop signal arrived (report/stop.h) */
 	double elapsed_s;
 };
-
-/* Set (from a signal handler) to the number of a signal that should end every
- * running qemu_run(): qemu is killed and the run returns with `interrupted`. */
-extern volatile sig_atomic_t qemu_interrupt;
 
 /* Run qemu to its end (or kill it).  -1 only when qemu could not be started
  * (err set); everything the guest did, good or bad, is in out. */

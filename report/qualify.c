@@ -36,6 +36,16 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
+static void vprogress(const struct qualify_job *j, const char *fmt, va_list ap)
+{
+	pthread_mutex_lock(&print_lock);
+	fprintf(stderr, "nsprobe: qualify [%d/%d] %s: ", j->index + 1, j->q->nimages, base(j->image));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&print_lock);
+}
+
+/* A phase line: with -v or on a terminal. */
 __attribute__((format(printf, 2, 3)))
 static void progress(const struct qualify_job *j, const char *fmt, ...)
 {
@@ -43,13 +53,20 @@ static void progress(const struct qualify_job *j, const char *fmt, ...)
 
 	if (!j->q->progress)
 		return;
-	pthread_mutex_lock(&print_lock);
-	fprintf(stderr, "nsprobe: qualify [%d/%d] %s: ", j->index + 1, j->q->nimages, base(j->image));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprogress(j, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&print_lock);
+}
+
+/* A line the user should see in any case (an accelerator fallback). */
+__attribute__((format(printf, 2, 3)))
+static void progress_always(const struct qualify_job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprogress(j, fmt, ap);
+	va_end(ap);
 }
 
 static void make_nonce(char *out, size_t len)
@@ -138,12 +155,33 @@ static int boot(struct qualify_job *j, const char *accel, double stall_s)
 	return 0;
 }
 
-/* auto: KVM when /dev/kvm works, but a KVM guest can hang before its first
- * console byte; then the boot is repeated under TCG and the note says so. */
+/* How qemu ended without a byte from the guest, quoting qemu's last stderr
+ * line ("" when the guest did write something, or qemu was stopped by us). */
+static void early_end(const struct qemu_outcome *o, char *out, size_t len)
+{
+	char quote[600] = "";
+
+	out[0] = '\0';
+	if (o->console_len > 0 || o->interrupted || o->timed_out || o->stalled || o->stopped)
+		return;
+	if (o->stderr_last[0])
+		snprintf(quote, sizeof(quote), ": \"%s\"", o->stderr_last);
+	if (o->term_signal)
+		snprintf(out, len, "qemu was killed by signal %d (%s) before the guest's first output%s",
+			 o->term_signal, strsignal(o->term_signal), quote);
+	else
+		snprintf(out, len, "qemu exited with status %d before the guest's first output%s",
+			 o->exit_status, quote);
+}
+
+/* auto: KVM only when it really works.  /dev/kvm can answer and still fail:
+ * on a nested-virtualisation host qemu aborts at once ("failed to set MSR"),
+ * or the guest hangs before its first console byte.  Either way the boot is
+ * repeated under TCG, and the note and a progress line say why. */
 static void boot_with_accel(struct qualify_job *j)
 {
 	const char *want = j->q->accel, *env = getenv("NSPROBE_KVM_STALL_S");
-	char why[256];
+	char why[256], early[800];
 	int kvm = kvm_usable(why, sizeof(why));
 	/* A healthy KVM guest reaches init within seconds; NSPROBE_KVM_STALL_S
 	 * shortens the wait for tests. */
@@ -165,16 +203,24 @@ static void boot_with_accel(struct qualify_job *j)
 		boot(j, "tcg", 0);
 		return;
 	}
-	if (boot(j, "kvm", stall) < 0 || !j->out.stalled || j->out.console_len > 0 ||
-	    !strcmp(want, "kvm")) {
-		snprintf(j->accel_note, sizeof(j->accel_note), "%s", j->out.stalled ?
-			 "kvm made no progress" : "kvm is usable");
+	if (boot(j, "kvm", stall) < 0)
+		return;
+	early_end(&j->out, early, sizeof(early));
+	if (!strcmp(want, "kvm") || (!early[0] && !(j->out.stalled && j->out.console_len == 0))) {
+		snprintf(j->accel_note, sizeof(j->accel_note), "%s", early[0] ? early :
+			 j->out.stalled ? "kvm made no progress" : "kvm is usable");
 		return;
 	}
+	snprintf(j->kvm_stderr, sizeof(j->kvm_stderr), "%s", j->out.qemu_stderr);
 	qemu_outcome_free(&j->out);
 	j->booted_qemu = 0;
-	snprintf(j->accel_note, sizeof(j->accel_note),
-		 "kvm made no progress in %d s (no console output); fell back to tcg", stall);
+	if (early[0])
+		snprintf(j->accel_note, sizeof(j->accel_note), "kvm failed: %s; fell back to tcg", early);
+	else
+		snprintf(j->accel_note, sizeof(j->accel_note),
+			 "kvm made no progress in %d s (no console output); fell back to tcg", stall);
+	/* Said even without -v: the run is slower than the user may expect. */
+	progress_always(j, "%s", j->accel_note);
 	boot(j, "tcg", 0);
 }
 
@@ -192,10 +238,12 @@ static void host_note(const struct qualify_job *j, char *out, size_t len)
 	else if (o->exit_status == 0)
 		out[0] = '\0';  /* the guest powered off or rebooted (panic=-1): its console says why */
 	else if (o->term_signal)
-		snprintf(out, len, "qemu was killed by signal %d", o->term_signal);
+		snprintf(out, len, "qemu was killed by signal %d (%s)%s%s%s", o->term_signal,
+			 strsignal(o->term_signal), o->stderr_last[0] ? ": \"" : "", o->stderr_last,
+			 o->stderr_last[0] ? "\"" : "");
 	else
-		snprintf(out, len, "qemu exited with status %d%s%s", o->exit_status,
-			 o->qemu_stderr[0] ? ": " : "", o->qemu_stderr);
+		snprintf(out, len, "qemu exited with status %d%s%s%s", o->exit_status,
+			 o->stderr_last[0] ? ": \"" : "", o->stderr_last, o->stderr_last[0] ? "\"" : "");
 }
 
 /* --save-console: the raw transcript, for bug reports and tests/qemu/transcripts/. */
@@ -307,6 +355,10 @@ static json_t *qemu_info(const struct qualify_job *j)
 				 "booted", c && json_is_true(json_object_get(c, "booted")),
 				 "finished", !j->failure[0], "failure", j->failure[0] ? j->failure : NULL);
 
+	if (info && j->kvm_stderr[0])
+		json_object_set_new(info, "kvm_stderr", json_string(j->kvm_stderr));
+	if (info && j->booted_qemu && j->out.qemu_stderr[0])
+		json_object_set_new(info, "stderr", json_string(j->out.qemu_stderr));
 	if (info && j->booted_qemu) {
 		json_object_set_new(info, "elapsed_s", json_real((double)(long)(j->out.elapsed_s * 10) / 10));
 		json_object_set_new(info, "qemu_exit", j->out.term_signal ? json_null()

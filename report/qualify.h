@@ -38,7 +38,8 @@ struct qualify_job {
 	char nonce[40];
 	char append[4096];         /* the whole kernel command line */
 	char accel[8];             /* what ran: "kvm" | "tcg" | "" (nothing booted) */
-	char accel_note[512];
+	char accel_note[1024];     /* why this accelerator (and why not KVM) */
+	char kvm_stderr[1024];     /* qemu's stderr from a KVM attempt that fell back */
 	char failure[1024];        /* set before boot: not a kernel, no kvm, ... */
 	int booted_qemu;           /* qemu ran: out is valid */
 	struct qemu_outcome out;

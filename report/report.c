@@ -1,21 +1,19 @@
 /* report.c - the JSON report of DESIGN.md ("nsprobe/report/1"): one entry per
  * kernel keyed by `uname -r`, so that reports of many hosts merge.  Written
- * deterministically (sorted keys) and atomically: a temp file in the target's
- * directory, fsync, rename, so a reader (or a crash) never sees half a report
- * and an existing report survives a failed write.
+ * deterministically (sorted keys) through outfile.c, the one output rule:
+ * atomically for a regular file (a reader, a crash or a stop signal never
+ * leaves half a report, and an existing one survives a failed write), in place
+ * for a device, FIFO or socket.
  */
 #include "report/report.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "checks/judge.h"
+#include "report/outfile.h"
 
 #ifndef NSPROBE_VERSION
 #define NSPROBE_VERSION "unknown"
@@ -78,89 +76,47 @@ int report_add_entry(json_t *report, const char *release, json_t *entry, struct 
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* The report's text with a final newline (new), or NULL. */
+static char *report_text(const json_t *report, size_t *len)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+	char *text = json_dumps(report, DUMP_FLAGS), *nl;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
+	if (!text)
+		return NULL;
+	*len = strlen(text);
+	nl = realloc(text, *len + 2);
+	if (!nl) {
+		free(text);
+		return NULL;
 	}
-	return 0;
+	memcpy(nl + *len, "\n", 2);
+	*len += 1;
+	return nl;
 }
 
-/* "dir/name" -> "dir/.name.XXXXXX"; "name" -> "./.name.XXXXXX". */
-static int temp_name(const char *path, char *buf, size_t len)
+int report_dump_fd(const json_t *report, int fd, struct nerr *err)
 {
-	const char *slash = strrchr(path, '/');
-	int n;
-
-	if (slash)
-		n = snprintf(buf, len, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-	else
-		n = snprintf(buf, len, "./.%s.XXXXXX", path);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* Write text to a fresh temp file beside path, fsync, rename over path. */
-static int write_atomic(const char *path, const char *text, struct nerr *err)
-{
-	char tmp[PATH_MAX + 16];
-	mode_t mask = umask(0);
-	int fd, saved;
-
-	umask(mask);
-	if (temp_name(path, tmp, sizeof(tmp)) < 0)
-		return nerr_set(err, ENAMETOOLONG, "%s: path too long", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return nerr_errno(err, errno, "%s: cannot create a temporary file beside it", path);
-	/* mkstemp makes 0600; a report is as readable as any file the user creates. */
-	if (fchmod(fd, 0666 & ~mask) < 0 || write_all(fd, text, strlen(text)) < 0 ||
-	    fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return 0;
-fail:
-	saved = errno ? errno : EIO;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return nerr_errno(err, saved, "writing %s", path);
-}
-
-int report_write(const json_t *report, const char *path, struct nerr *err)
-{
-	char *text = json_dumps(report, DUMP_FLAGS);
+	size_t len;
+	char *text = report_text(report, &len);
 	int rc = 0;
 
 	if (!text)
 		return nerr_set(err, ENOMEM, "serialising the report");
-	if (!strcmp(path, "-")) {
-		if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
-			rc = nerr_errno(err, errno ? errno : EIO, "writing the report to stdout");
-	} else {
-		size_t len = strlen(text);
-		char *nl = realloc(text, len + 2);
+	if (outfile_write_all(fd, text, len) < 0)
+		rc = nerr_errno(err, errno, "write");
+	free(text);
+	return rc;
+}
 
-		if (!nl) {
-			free(text);
-			return nerr_set(err, ENOMEM, "serialising the report");
-		}
-		text = nl;
-		memcpy(text + len, "\n", 2);
-		rc = write_atomic(path, text, err);
-	}
+int report_write(const json_t *report, const char *path, struct nerr *err)
+{
+	size_t len;
+	char *text = report_text(report, &len);
+	int rc;
+
+	if (!text)
+		return nerr_set(err, ENOMEM, "serialising the report");
+	rc = outfile_write(path, text, len, err);
 	free(text);
 	return rc;
 }

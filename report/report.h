@@ -27,10 +27,13 @@ json_t *report_entry_new(const char *source, const char *release, json_t *host,
  * the key "<release>#2", ... so nothing is lost. */
 int report_add_entry(json_t *report, const char *release, json_t *entry, struct nerr *err);
 
-/* Write deterministically (JSON_SORT_KEYS, indented) to path, "-" for stdout:
- * a temp file in the target's directory, fsync, rename.  An existing file is
- * never left half-written. */
+/* Write deterministically (JSON_SORT_KEYS, indented) to path, "-" for stdout,
+ * by outfile.h's rule (a regular file atomically, a device/FIFO/socket in
+ * place).  An existing file is never left half-written. */
 int report_write(const json_t *report, const char *path, struct nerr *err);
+
+/* The same text written to fd (report_write's bytes, for an open outfile). */
+int report_dump_fd(const json_t *report, int fd, struct nerr *err);
 
 /* The keys of obj in strcmp order (a new NULL-terminated array of borrowed
  * strings; free() it), *n their count.  NULL (and *n 0) when out of memory. */

@@ -6,7 +6,9 @@
  * reaped (bounded); after each probe its group is killed to catch stragglers;
  * before returning sweep.c kills and reaps every descendant, including those
  * that left the group.  A probe that breaks or hangs is recorded as such, and
- * the others still run.  SIGINT/SIGTERM/SIGHUP stop the run the same way.
+ * the others still run.  A stop signal (report/stop.c: INT, TERM, HUP, QUIT,
+ * PIPE when stdout's reader has gone) stops the run the same way: every probe's
+ * group killed, every escaped descendant swept, all reaped, then NULL.
  */
 #include "report/runner.h"
 
@@ -19,11 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "checks/probeout.h"
+#include "report/stop.h"
 #include "report/sweep.h"
 #include "report/userns.h"
 
@@ -61,13 +65,9 @@ struct runner {
 	int *which;
 };
 
-static volatile sig_atomic_t stop_sig;
-static int self_pipe[2] = { -1, -1 };
-static int last_stop_sig;
-
 int runner_stop_signal(void)
 {
-	return last_stop_sig;
+	return stop_signal();
 }
 
 static double now_s(void)
@@ -78,89 +78,32 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void wake(void)
-{
-	int saved = errno;
-	char c = 0;
-
-	if (write(self_pipe[1], &c, 1) < 0) {
-		/* full pipe: a wake-up is already pending */
-	}
-	errno = saved;
-}
-
 static void on_sigchld(int sig)
 {
 	(void)sig;
-	wake();
+	stop_poke();
 }
 
-static void on_stop(int sig)
-{
-	stop_sig = sig;
-	wake();
-}
-
-static void drain_self_pipe(void)
-{
-	char junk[64];
-
-	while (read(self_pipe[0], junk, sizeof(junk)) > 0)
-		;
-}
-
-/* Handlers are installed for the run only and restored after. */
-struct saved_sigs {
-	struct sigaction chld, intr, term, hup, pipe;
-};
-
-/* SIGINT/SIGTERM/SIGHUP stop the run, unless the caller ignores them (nohup, a
- * background job of a non-interactive shell): an ignored one stays ignored. */
-static void catch_stop(int sig, struct sigaction *old)
+/* SIGCHLD wakes the poll through stop.c's wake pipe, which a stop signal also
+ * writes to; stop signals are only recorded while the probes run (deferred). */
+static void install_signals(struct sigaction *old_chld)
 {
 	struct sigaction sa;
 
-	sigaction(sig, NULL, old);
-	if (old->sa_handler == SIG_IGN)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_stop;
-	sigaction(sig, &sa, NULL);
-}
-
-static int install_signals(struct saved_sigs *old, struct nerr *err)
-{
-	struct sigaction sa;
-
-	if (pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return nerr_errno(err, errno, "creating the SIGCHLD self-pipe");
+	if (stop_wake_fd() < 0)
+		stop_install();
+	stop_defer_begin();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sa.sa_handler = on_sigchld;
-	sigaction(SIGCHLD, &sa, &old->chld);
-	catch_stop(SIGINT, &old->intr);
-	catch_stop(SIGTERM, &old->term);
-	catch_stop(SIGHUP, &old->hup);
-	/* a userns handshake write to a dead child must not kill the driver */
-	sa.sa_flags = 0;
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old->pipe);
-	return 0;
+	sigaction(SIGCHLD, &sa, old_chld);
 }
 
-static void restore_signals(const struct saved_sigs *old)
+static void restore_signals(const struct sigaction *old_chld)
 {
-	sigaction(SIGCHLD, &old->chld, NULL);
-	sigaction(SIGINT, &old->intr, NULL);
-	sigaction(SIGTERM, &old->term, NULL);
-	sigaction(SIGHUP, &old->hup, NULL);
-	sigaction(SIGPIPE, &old->pipe, NULL);
-	close(self_pipe[0]);
-	close(self_pipe[1]);
-	self_pipe[0] = self_pipe[1] = -1;
+	sigaction(SIGCHLD, old_chld, NULL);
+	stop_defer_end();
 }
 
 /* In the forked child: own group, pipes as stdout/stderr, optional user
@@ -178,7 +121,6 @@ static void child_exec(const char *path, const char *name, int out_w, int err_w,
 	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd >= 0)
 		dup2(null_fd, STDIN_FILENO);
-	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (us && userns_child(us) < 0) {
@@ -402,9 +344,9 @@ static void check_deadlines(struct runner *r, double now)
 			continue;
 		if (s->exited) {
 			/* a straggler outside the group may hold the pipes: bounded */
-			if ((s->fd[0] < 0 && s->fd[1] < 0) || now >= s->deadline || stop_sig)
+			if ((s->fd[0] < 0 && s->fd[1] < 0) || now >= s->deadline || stop_signal())
 				finish(r, s);
-		} else if (now >= s->deadline || stop_sig) {
+		} else if (now >= s->deadline || stop_signal()) {
 			if (!s->killed) {
 				kill(-s->pid, SIGKILL);
 				s->killed = s->timed_out = true;
@@ -431,7 +373,7 @@ static bool exclusive_running(const struct runner *r)
  * until it can run alone). */
 static void launch_ready(struct runner *r)
 {
-	for (size_t i = 0; i < r->n && !stop_sig; i++) {
+	for (size_t i = 0; i < r->n && !stop_signal(); i++) {
 		struct slot *s = &r->slots[i];
 
 		if (s->started)
@@ -459,6 +401,13 @@ static int poll_timeout_ms(const struct runner *r, double now)
 	return next <= now ? 0 : (int)((next - now) * 1000.0) + 1;
 }
 
+static bool stdout_is_pipe(void)
+{
+	struct stat st;
+
+	return fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /* One round: poll the pipes and the self-pipe until something happens. */
 static void wait_round(struct runner *r)
 {
@@ -467,8 +416,15 @@ static void wait_round(struct runner *r)
 	int *which = r->which;
 	nfds_t np = 1;
 
-	pfd[0].fd = self_pipe[0];
+	pfd[0].fd = stop_wake_fd();
 	pfd[0].events = POLLIN;
+	if (r->opts->watch_stdout && stdout_is_pipe()) {
+		/* events 0: only POLLERR/POLLHUP, when stdout's reader has gone */
+		pfd[np].fd = STDOUT_FILENO;
+		pfd[np].events = 0;
+		owner[np] = NULL;
+		which[np++] = 0;
+	}
 	for (size_t i = 0; i < r->n; i++)
 		for (int k = 0; k < 2; k++)
 			if (r->slots[i].started && !r->slots[i].finished && r->slots[i].fd[k] >= 0) {
@@ -480,10 +436,13 @@ static void wait_round(struct runner *r)
 	if (poll(pfd, np, poll_timeout_ms(r, now_s())) < 0)
 		return; /* EINTR: the next round looks again */
 	if (pfd[0].revents)
-		drain_self_pipe();
-	for (nfds_t i = 1; i < np; i++)
-		if (pfd[i].revents)
+		stop_drain();
+	for (nfds_t i = 1; i < np; i++) {
+		if (pfd[i].revents && !owner[i])
+			stop_note(SIGPIPE);
+		else if (pfd[i].revents)
 			read_pipe(owner[i], which[i]);
+	}
 }
 
 static bool is_exclusive(const json_t *catalogue, const char *name)
@@ -559,9 +518,9 @@ static int setup_runner(struct runner *r, const struct run_opts *opts, struct ne
 	while (opts->names && opts->names[r->n])
 		r->n++;
 	r->slots = calloc(r->n + 1, sizeof(*r->slots));
-	r->pfd = calloc(2 * r->n + 1, sizeof(*r->pfd));
-	r->owner = calloc(2 * r->n + 1, sizeof(*r->owner));
-	r->which = calloc(2 * r->n + 1, sizeof(*r->which));
+	r->pfd = calloc(2 * r->n + 2, sizeof(*r->pfd));
+	r->owner = calloc(2 * r->n + 2, sizeof(*r->owner));
+	r->which = calloc(2 * r->n + 2, sizeof(*r->which));
 	sweep_begin(&r->sweep);
 	if (!r->slots || !r->pfd || !r->owner || !r->which || build_env(r) < 0)
 		return nerr_set(err, ENOMEM, "running probes: out of memory");
@@ -594,34 +553,32 @@ static json_t *collect(struct runner *r, struct nerr *err)
 
 json_t *run_probes(const struct run_opts *opts, struct nerr *err)
 {
-	struct saved_sigs old;
+	struct sigaction old;
 	struct runner r;
 	json_t *probes = NULL;
 	int left;
 
-	stop_sig = 0;
-	last_stop_sig = 0;
-	if (setup_runner(&r, opts, err) < 0 || install_signals(&old, err) < 0) {
+	if (setup_runner(&r, opts, err) < 0) {
 		free_runner(&r);
 		return NULL;
 	}
+	install_signals(&old);
 	for (;;) {
 		launch_ready(&r);
-		if (r.done >= r.n || (stop_sig && r.running == 0))
+		if (r.done >= r.n || (stop_signal() && r.running == 0))
 			break;
 		wait_round(&r);
 		reap_ready(&r);
 		check_deadlines(&r, now_s());
 	}
-	left = sweep_finish(&r.sweep, KILL_GRACE_S, self_pipe[0]);
+	left = sweep_finish(&r.sweep, KILL_GRACE_S, stop_wake_fd());
 	if (left)
 		fprintf(stderr, "nsprobe: %d process%s of the run could not be killed within %g s\n",
 			left, left == 1 ? "" : "es", KILL_GRACE_S);
-	last_stop_sig = stop_sig;
 	restore_signals(&old);
-	if (last_stop_sig)
+	if (stop_signal())
 		nerr_set(err, EINTR, "interrupted by signal %d (%s); every probe was killed and reaped",
-			 last_stop_sig, strsignal(last_stop_sig));
+			 stop_signal(), strsignal(stop_signal()));
 	else
 		probes = collect(&r, err);
 	free_runner(&r);

@@ -20,6 +20,8 @@ struct run_opts {
 	const json_t *catalogue; /* kb_probes(): names, "concurrent" flags; may be NULL */
 	const char *mode;        /* "root" | "userns" | "none": how probes are started */
 	bool progress;           /* a line per probe on stderr */
+	bool watch_stdout;       /* stdout will be written: stop (SIGPIPE) if it is a
+				    pipe or socket whose reader has gone */
 };
 
 /* Returns the report's "probes" object (new), one entry per name, or NULL with
@@ -29,9 +31,9 @@ json_t *run_probes(const struct run_opts *opts, struct nerr *err);
 /* The CPUs this process may run on, at least 2: the default for jobs. */
 int runner_default_jobs(void);
 
-/* The signal (SIGINT, SIGTERM, SIGHUP) that stopped the last run_probes(), or
- * 0.  run_probes then killed and reaped every probe and returned NULL; the
- * caller exits 128+N (DESIGN.md). */
+/* stop_signal() (report/stop.h), kept for the callers: the stop signal that
+ * stopped run_probes(), or 0.  run_probes then killed and reaped every probe
+ * and returned NULL; the caller exits 128+N (DESIGN.md). */
 int runner_stop_signal(void);
 
 #endif

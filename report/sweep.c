@@ -199,6 +199,7 @@ static int kill_marked(const char *token)
 int sweep_leftovers(const struct sweep *sw)
 {
 	pid_t pid;
+	int killed;
 
 	if (!sw->subreaper)
 		return 0;
@@ -206,7 +207,12 @@ int sweep_leftovers(const struct sweep *sw)
 		;
 	if (pid < 0)
 		return 0; /* ECHILD: nothing left */
-	return sweep_kill_descendants();
+	killed = sweep_kill_descendants();
+	/* a SIGKILLed process runs on for a moment: reap them all (every child is
+	 * a leftover now), so that the next probe really starts alone */
+	if (killed > 0)
+		sweep_finish(sw, 2.0, -1);
+	return killed;
 }
 
 static void wait_wake(int wake_fd, int ms)

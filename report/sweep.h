@@ -22,8 +22,9 @@ int sweep_kill_descendants(void);
 
 /* With no probe running: kill what earlier probes left (with a subreaper, our
  * children then are all leftovers), so that the next probe really starts alone.
- * One waitpid() when there is nothing; without a subreaper it does nothing (the
- * final sweep finds them).  How many it killed. */
+ * One waitpid() when there is nothing; what it kills it also reaps (bounded:
+ * 2 s); without a subreaper it does nothing (the final sweep finds them).  How
+ * many it killed. */
 int sweep_leftovers(const struct sweep *sw);
 
 /* Kill and reap everything the run left until nothing is left or grace_s has

@@ -1,39 +1,42 @@
-/* floor.c - the floor for `make bench`: the system calls of nsprobe's eight
- * probes (unshare/clone/setns of PID namespaces, threads, vfork, 32 nested
- * levels, an init's death, 400 unshare attempts while a /proc reader reads) done
- * once, in one program, with no exec, no process groups, no timeouts and no
- * output.  `nsprobe run` costs at least this; bench reports its ratio to it.
- * Each part runs in a fresh child, as the probes do, because unshare changes
- * the caller's pid_for_children.  Needs CAP_SYS_ADMIN (run as root).
+/* floor.c - the floor for `make bench`: a fixed list of the system calls that
+ * nsprobe's eight probes make, done in one program with no exec, no output, no
+ * isolation (process groups, subreaper, timeouts, watchdogs), no JSON and no
+ * judgement.  For each probe: one fork standing for the probe process, inside
+ * it one fork per case, and the same namespace calls as that case (unshare,
+ * clone, setns, pthread_create, vfork, posix_spawn, the nested clones, the
+ * reaper's fork after its init's exit).  unshare_transient's /proc reader race
+ * runs only where the probe runs it (its clone(CLONE_VM)-sibling step fails
+ * EINVAL).  Synchronisation uses pipes, as the probes do.  `nsprobe run` costs
+ * at least this; bench reports its ratio to it.  Needs CAP_SYS_ADMIN (root).
+ * `floor N` runs only probe N (0-7), to find where time goes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STACK (64 * 1024)
-#define ATTEMPTS 400
-#define TRANSIENT_MS 1500  /* the probe's own bound */
-#define LEVELS 33
+#define LEVELS 34		/* the probe stops at the kernel's refusal (the 33rd) */
+#define ATTEMPTS 400		/* unshare_transient's race bounds */
+#define TRANSIENT_MS 1500
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
+#define SPAWNED "--floor-spawned"
 
-static char stacks[LEVELS + 2][STACK] __attribute__((aligned(16)));
+static char stacks[LEVELS + 4][STACK] __attribute__((aligned(16)));
+static const char *self_exe;
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
+/* --- small helpers ------------------------------------------------------------- */
 
 static void reap(pid_t pid)
 {
@@ -42,7 +45,7 @@ static void reap(pid_t pid)
 }
 
 /* Every child, including those CLONE_PARENT handed to us. */
-static void reap_any(void)
+static void reap_all(void)
 {
 	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
 		;
@@ -50,84 +53,194 @@ static void reap_any(void)
 
 static pid_t clone_fn(int flags, int (*fn)(void *), void *arg, int slot)
 {
-	return clone(fn, stacks[slot] + STACK, flags | SIGCHLD, arg);
+	return clone(fn, stacks[slot] + STACK, flags, arg);
 }
 
-static int report_pid(void *arg)
+static void pipe_or_die(int fds[2])
 {
-	int fd = *(int *)arg, pid = (int)syscall(SYS_getpid);
-
-	return write(fd, &pid, sizeof(pid)) == sizeof(pid) ? 0 : 1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		_exit(1);
 }
 
-static void *idle_thread(void *arg)
+/* Blocks until EOF on fds[0] (the holder closes its copy of fds[1] first). */
+static int hold(void *arg)
+{
+	int *fds = arg;
+	char c;
+
+	close(fds[1]);
+	while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int nothing(void *arg)
+{
+	return arg != NULL;
+}
+
+static void *thread_nothing(void *arg)
 {
 	return arg;
 }
 
-/* Fork, run fn in the child, _exit; the parent reaps. */
-static void in_child(void (*fn)(void))
+/* Fork; the child runs fn(arg) and _exits with its value; returns the pid. */
+static pid_t spawn(int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();
 
-	if (pid == 0) {
-		fn();
-		_exit(0);
-	}
-	reap(pid);
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
 }
 
-/* unshare_single: unshare + first child reports its pid; clone(CLONE_NEWPID). */
-static void part_single(void)
+/* One case: a fresh child, reaped. */
+static void run_case(int (*fn)(void *), void *arg)
 {
-	int fds[2], pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		_exit(1);
-	/* clone(CLONE_NEWPID) first: after unshare, once the new namespace's
-	 * first child (its init) has exited, nothing more can be made there. */
-	if (clone_fn(CLONE_NEWPID, report_pid, &fds[1], 0) > 0 &&
-	    read(fds[0], &pid, sizeof(pid)) < 0)
-		_exit(1);
-	reap_any();
-	if (unshare(CLONE_NEWPID) == 0) {
-		pid_t c = fork();
-		if (c == 0)
-			_exit(report_pid(&fds[1]));
-		if (c > 0 && read(fds[0], &pid, sizeof(pid)) < 0)
-			_exit(1);
-		reap(c);
-	}
+	reap(spawn(fn, arg));
 }
 
-/* unshare_multi: unshare while a second thread lives, from that thread, a fork. */
-static void *multi_thread(void *arg)
+static void try_thread(void)
+{
+	pid_t t = clone_fn(THREAD_FLAGS, nothing, NULL, LEVELS + 1);
+
+	(void)t;	/* a thread is not waited for; the probe does not either */
+}
+
+static void try_pthread(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_nothing, NULL) == 0)
+		pthread_join(t, NULL);
+}
+
+static int setns_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = setns(fd, CLONE_NEWPID);
+	close(fd);
+	return rc;
+}
+
+/* --- 0 unshare_single: unshare + first child; clone(CLONE_NEWPID) -------------------- */
+
+static int single_unsharer(void *arg)
 {
 	(void)arg;
 	if (unshare(CLONE_NEWPID) == 0)
-		in_child(part_single); /* a child forked by the other thread */
+		reap(spawn(nothing, NULL));
+	return 0;
+}
+
+static void probe_single(void)
+{
+	run_case(single_unsharer, NULL);
+	reap(clone_fn(CLONE_NEWPID | SIGCHLD, nothing, NULL, 0));
+}
+
+/* --- 1 unshare_multi: single, main (+thread), from_thread, vfork_child ------------ */
+
+static int multi_single(void *arg)
+{
+	unshare(CLONE_NEWPID);
+	(void)arg;
+	return 0;
+}
+
+static void *block_thread(void *arg)
+{
+	char c;
+
+	while (read(*(int *)arg, &c, 1) < 0 && errno == EINTR)
+		;
 	return NULL;
 }
 
-static void part_multi(void)
+static int multi_main(void *arg)
 {
+	int gate[2];
 	pthread_t t;
-	pid_t v;
 
-	pthread_create(&t, NULL, multi_thread, NULL);
+	pipe_or_die(gate);
+	if (pthread_create(&t, NULL, block_thread, &gate[0]) != 0)
+		_exit(1);
 	unshare(CLONE_NEWPID);
+	close(gate[1]);
 	pthread_join(t, NULL);
-	v = vfork();
-	if (v == 0)
-		_exit(0);
-	reap(v);
+	(void)arg;
+	return 0;
 }
 
-/* unshare_transient, in the probe's protocol (a floor that let the reader miss
- * the unshare would not be measuring the race at all): ATTEMPTS fresh children
- * (at most TRANSIENT_MS) each unshare once, told to only once a sibling reader
- * says it is reading their /proc/PID/{status,maps,cmdline}; the reader keeps
- * reading each target until it is reaped; each target reports its errno. */
+/* the non-main thread unshares and forks a child; the main thread forks one too */
+static void *unshare_and_fork(void *arg)
+{
+	int *gate = arg;
+
+	if (unshare(CLONE_NEWPID) == 0)
+		gate[2] = spawn(hold, gate);
+	return NULL;
+}
+
+static int multi_from_thread(void *arg)
+{
+	int gate[3] = { -1, -1, 0 };
+	char path[64];
+	struct stat st;
+	pthread_t t;
+	pid_t second;
+
+	pipe_or_die(gate);
+	if (pthread_create(&t, NULL, unshare_and_fork, gate) != 0)
+		_exit(1);
+	pthread_join(t, NULL);
+	second = spawn(hold, gate);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", gate[2]);
+	stat(path, &st);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)second);
+	stat(path, &st);
+	close(gate[1]);
+	reap(gate[2]);
+	reap(second);
+	(void)arg;
+	return 0;
+}
+
+/* unshare while a clone(CLONE_VM) sibling shares the mm (also unshare_transient's step) */
+static int vm_sibling_unshare(void)
+{
+	int gate[2], child_gate[2], err;
+	pid_t sib;
+
+	pipe_or_die(gate);
+	memcpy(child_gate, gate, sizeof(gate));
+	sib = clone_fn(CLONE_VM | SIGCHLD, hold, child_gate, 1);
+	err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
+	close(gate[1]);
+	reap(sib);
+	return err;
+}
+
+static int multi_vfork_child(void *arg)
+{
+	vm_sibling_unshare();
+	(void)arg;
+	return 0;
+}
+
+static void probe_multi(void)
+{
+	run_case(multi_single, NULL);
+	run_case(multi_main, NULL);
+	run_case(multi_from_thread, NULL);
+	run_case(multi_vfork_child, NULL);
+}
+
+/* --- 2 unshare_transient: baseline, the mm-sibling step, the race only if needed --- */
+
 static void transient_reader(int targets, int ready)
 {
 	static const char *const files[] = { "status", "maps", "cmdline" };
@@ -150,26 +263,34 @@ static void transient_reader(int targets, int ready)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i++ % 3]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || (read(fd, buf, sizeof(buf)) < 0 && errno == ESRCH)) {
+		if (fd < 0 || (read(fd, buf, sizeof(buf)) < 0 && errno == ESRCH))
 			pid = 0;
-		} else if (!announced) {
+		else if (!announced)
 			announced = write(ready, "r", 1) == 1;
-		}
 		if (fd >= 0)
 			close(fd);
 	}
 }
 
-static void part_transient(void)
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void transient_race(void)
 {
 	int go[2], res[2], tgt[2], rdy[2], err;
 	long start = now_ms();
 	pid_t reader;
 	char token;
 
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0 || pipe2(tgt, O_CLOEXEC) < 0 ||
-	    pipe2(rdy, O_CLOEXEC) < 0)
-		_exit(1);
+	pipe_or_die(go);
+	pipe_or_die(res);
+	pipe_or_die(tgt);
+	pipe_or_die(rdy);
 	reader = fork();
 	if (reader == 0) {
 		close(tgt[1]);
@@ -196,81 +317,161 @@ static void part_transient(void)
 	reap(reader);
 }
 
-/* thread_after_unshare: a thread, a vfork, a forked child's thread. */
-static void fork_then_thread(void)
+static int transient_step(void *arg)
 {
-	pthread_t t;
-
-	if (pthread_create(&t, NULL, idle_thread, NULL) == 0)
-		pthread_join(t, NULL);
+	(void)arg;
+	return vm_sibling_unshare() == EINVAL;
 }
 
-static void part_thread_after_unshare(void)
+static void probe_transient(void)
 {
-	pid_t v;
+	int status = 0;
 
-	unshare(CLONE_NEWPID);
-	fork_then_thread();
-	v = vfork();
-	if (v == 0)
+	run_case(multi_single, NULL);	/* baseline */
+	waitpid(spawn(transient_step, NULL), &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		transient_race();
+}
+
+/* --- 3 thread_after_unshare: seven cases, each a fresh unsharer ------------------ */
+
+static void spawn_self(void)
+{
+	char *argv[] = { (char *)self_exe, SPAWNED, NULL };
+	pid_t pid;
+
+	if (posix_spawn(&pid, self_exe, NULL, NULL, argv, (char *[]){ NULL }) == 0)
+		reap(pid);
+}
+
+static void vfork_once(void)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0)
 		_exit(0);
-	reap(v);
-	in_child(fork_then_thread);
+	reap(pid);
 }
 
-/* thread_after_setns: an init in a new namespace; a sibling setns()es into it and
- * tries a thread, a fork+thread, clone(CLONE_PARENT); clone(NEWPID|PARENT). */
-static int parent_child(void *arg)
+static void clone_vm_sighand(void)
 {
+	reap(clone_fn(CLONE_VM | CLONE_SIGHAND | SIGCHLD, nothing, NULL, 1));
+}
+
+static int fork_then_thread_case(void *arg)
+{
+	try_thread();
 	(void)arg;
 	return 0;
 }
 
-static void newpid_parent(void)
+static void fork_then_thread(void)
 {
-	clone_fn(CLONE_NEWPID | CLONE_PARENT, parent_child, NULL, 1);
+	run_case(fork_then_thread_case, NULL);
 }
 
-static void part_thread_after_setns(void)
+static void setns_back_then_thread(void)
 {
-	int fds[2];
-	pid_t init, joiner;
-	char path[64], token;
-
-	if (pipe2(fds, O_CLOEXEC) < 0 || unshare(CLONE_NEWPID) < 0)
-		_exit(1);
-	init = fork();
-	if (init == 0) {
-		close(fds[1]);
-		if (read(fds[0], &token, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	joiner = fork();
-	if (joiner == 0) {
-		int ns;
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
-		ns = open(path, O_RDONLY | O_CLOEXEC);
-		if (ns >= 0 && setns(ns, CLONE_NEWPID) == 0) {
-			fork_then_thread();
-			in_child(fork_then_thread);
-			reap(clone_fn(CLONE_PARENT, parent_child, NULL, 0));
-		}
-		_exit(0);
-	}
-	reap(joiner);
-	in_child(newpid_parent);
-	if (write(fds[1], "x", 1) < 0)
-		_exit(1);
-	close(fds[1]);
-	/* Not reap(init) alone: the init's exit waits until every member is
-	 * reaped, and the CLONE_PARENT child is a member whose parent is us. */
-	reap_any();
+	if (setns_path("/proc/self/ns/pid") == 0)
+		try_thread();
 }
 
-/* nest_depth: clone(CLONE_NEWPID) inside the last one until the kernel refuses
- * (32 levels; the 33rd fails). */
+struct measure {
+	void (*fn)(void);
+	int needs_init;
+};
+
+static int unsharer(void *arg)
+{
+	const struct measure *m = arg;
+	int gate[2];
+	pid_t init = 0;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		return 0;
+	if (m->needs_init) {
+		pipe_or_die(gate);
+		init = spawn(hold, gate);
+		close(gate[0]);
+	}
+	m->fn();
+	if (init > 0) {
+		close(gate[1]);
+		reap(init);
+	}
+	return 0;
+}
+
+static void probe_thread_after_unshare(void)
+{
+	static const struct measure measures[] = {
+		{ try_thread, 0 }, { try_pthread, 0 }, { vfork_once, 1 }, { spawn_self, 1 },
+		{ clone_vm_sighand, 1 }, { fork_then_thread, 0 }, { setns_back_then_thread, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(measures) / sizeof(measures[0]); i++)
+		run_case(unsharer, (void *)&measures[i]);
+}
+
+/* --- 4 thread_after_setns: a helper init; setns + thread, pthread, fork+thread;
+ *       clone(CLONE_PARENT) after setns; clone(CLONE_NEWPID|CLONE_PARENT) ---------- */
+
+static char helper_ns[64];
+
+static int after_setns(void *arg)
+{
+	if (setns_path(helper_ns) == 0)
+		((void (*)(void))arg)();
+	return 0;
+}
+
+struct parent_case {
+	int do_setns, flags;
+};
+
+static int grandchild(void *arg)
+{
+	const struct parent_case *pc = arg;
+
+	if (pc->do_setns && setns_path(helper_ns) < 0)
+		return 0;
+	clone_fn(pc->flags | CLONE_PARENT | SIGCHLD, nothing, NULL, 2);
+	return 0;
+}
+
+static int middle(void *arg)
+{
+	const struct parent_case *pc = arg;
+	struct stat st;
+
+	reap(spawn(grandchild, arg));
+	if (pc->do_setns)
+		stat(helper_ns, &st);	/* the probe compares the sibling's namespace */
+	reap_all();
+	return 0;
+}
+
+static void probe_thread_after_setns(void)
+{
+	static const struct parent_case with_setns = { 1, 0 }, newpid = { 0, CLONE_NEWPID };
+	int gate[2], child_gate[2];
+	pid_t helper;
+
+	pipe_or_die(gate);
+	memcpy(child_gate, gate, sizeof(gate));
+	helper = clone_fn(CLONE_NEWPID | SIGCHLD, hold, child_gate, 0);
+	snprintf(helper_ns, sizeof(helper_ns), "/proc/%d/ns/pid", (int)helper);
+	run_case(after_setns, (void *)try_thread);
+	run_case(after_setns, (void *)try_pthread);
+	run_case(after_setns, (void *)fork_then_thread);
+	run_case(middle, (void *)&with_setns);
+	run_case(middle, (void *)&newpid);
+	close(gate[1]);
+	reap(helper);
+}
+
+/* --- 5 nest_depth: clone(CLONE_NEWPID) inside the last until the kernel refuses --- */
+
 static int nest(void *arg)
 {
 	long level = (long)arg;
@@ -278,67 +479,129 @@ static int nest(void *arg)
 
 	if (level >= LEVELS)
 		return 0;
-	c = clone_fn(CLONE_NEWPID, nest, (void *)(level + 1), (int)level + 1);
-	if (c < 0)
-		return 0;
-	reap(c);
+	c = clone_fn(CLONE_NEWPID | SIGCHLD, nest, (void *)(level + 1), (int)level + 1);
+	if (c > 0)
+		reap(c);
 	return 0;
 }
 
-static void part_nest(void)
+static void probe_nest(void)
 {
 	nest((void *)0L);
 }
 
-/* reaper_death: an init with members exits; they die; the next fork fails ENOMEM. */
-static void part_reaper(void)
-{
-	pid_t init, extra;
+/* --- 6 reaper_death: an init with 3 members is killed; fork into the dead
+ *       namespace (setns); unshare, first child exits, fork again ------------------ */
 
-	if (unshare(CLONE_NEWPID) < 0)
+struct reaper_pipes {
+	int alive[2], hold[2], ready[2];
+};
+
+static int reaper_init(void *arg)
+{
+	struct reaper_pipes *p = arg;
+	char c;
+
+	close(p->alive[0]);
+	close(p->hold[1]);
+	close(p->ready[0]);
+	for (int i = 0; i < 3; i++)
+		if (fork() == 0) {
+			while (read(p->hold[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	if (write(p->ready[1], "r", 1) < 0)
 		_exit(1);
-	init = fork();
-	if (init == 0) {
-		for (int i = 0; i < 3; i++)
-			if (fork() == 0) {
-				pause();
-				_exit(0);
-			}
+	while (read(p->hold[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int ns_fd;
+
+static int fork_into_dead(void *arg)
+{
+	if (setns(ns_fd, CLONE_NEWPID) == 0)
+		reap(spawn(nothing, NULL));
+	(void)arg;
+	return 0;
+}
+
+static int unshare_first_exits(void *arg)
+{
+	if (unshare(CLONE_NEWPID) < 0)
+		return 0;
+	reap(spawn(nothing, NULL));
+	reap(spawn(nothing, NULL));	/* ENOMEM */
+	(void)arg;
+	return 0;
+}
+
+static void probe_reaper(void)
+{
+	struct reaper_pipes p;
+	char path[64], c;
+	pid_t init;
+
+	pipe_or_die(p.alive);
+	pipe_or_die(p.hold);
+	pipe_or_die(p.ready);
+	init = clone_fn(CLONE_NEWPID | SIGCHLD, reaper_init, &p, 0);
+	close(p.alive[1]);
+	close(p.ready[1]);
+	if (read(p.ready[0], &c, 1) != 1)
+		_exit(1);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	kill(init, SIGKILL);
+	reap(init);
+	while (read(p.alive[0], &c, 1) > 0 || errno == EINTR)	/* EOF: every member died */
+		;
+	close(p.hold[1]);
+	run_case(fork_into_dead, NULL);
+	run_case(unshare_first_exits, NULL);
+}
+
+/* --- 7 getpid_cache: a raw clone(CLONE_NEWPID) compares getpid() with the syscall -- */
+
+static void probe_getpid(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid == 0)
+		_exit(getpid() == (pid_t)syscall(SYS_getpid) ? 0 : 1);
+	reap(pid);
+}
+
+/* A probe: one process, its cases forked inside it. */
+static void probe_main(void (*probe)(void))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		probe();
 		_exit(0);
 	}
-	reap(init);
-	extra = fork();
-	if (extra == 0)
-		_exit(0);
-	reap(extra);
-}
-
-/* getpid_cache: a raw clone(CLONE_NEWPID) compares getpid() with the syscall. */
-static int compare_pids(void *arg)
-{
-	(void)arg;
-	return getpid() == (pid_t)syscall(SYS_getpid) ? 0 : 1;
-}
-
-static void part_getpid(void)
-{
-	reap(clone_fn(CLONE_NEWPID, compare_pids, NULL, 0));
+	reap(pid);
 }
 
 int main(int argc, char **argv)
 {
-	static void (*const parts[])(void) = {
-		part_single, part_multi, part_transient, part_thread_after_unshare,
-		part_thread_after_setns, part_nest, part_reaper, part_getpid,
+	static void (*const probes[])(void) = {
+		probe_single, probe_multi, probe_transient, probe_thread_after_unshare,
+		probe_thread_after_setns, probe_nest, probe_reaper, probe_getpid,
 	};
 
+	if (argc > 1 && !strcmp(argv[1], SPAWNED))
+		return 0;	/* thread_after_unshare's posix_spawn target */
 	if (geteuid() != 0) {
 		fprintf(stderr, "floor: needs root (the probes' system calls need CAP_SYS_ADMIN)\n");
 		return 77;
 	}
-	/* floor [N]: only part N (0-7), for finding where time goes. */
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+	self_exe = "/proc/self/exe";
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (argc < 2 || (size_t)atoi(argv[1]) == i)
-			in_child(parts[i]);
+			probe_main(probes[i]);
 	return 0;
 }

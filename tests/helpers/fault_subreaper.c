@@ -5,8 +5,10 @@
  * to the command once a file appears (a hanging fake probe creates it: the run
  * is then provably mid-way).  It kills and reaps whatever is left, always.
  *
- * usage: fault_subreaper [-s SIG] [-g] [-w FILE] [-r REPORT] -- CMD ARGS...
+ * usage: fault_subreaper [-s SIG] [-g] [-w FILE | -W FILE] [-d MS] [-r REPORT] -- CMD ARGS...
  *   -s SIG   signal number to send to CMD once FILE exists (-g: to its process group)
+ *   -W FILE  instead: once FILE is not empty (e.g. CMD's stderr said something)
+ *   -d MS    then wait MS milliseconds more (alone: MS after the start)
  *   REPORT   gets "status=N" (exit code, or 128+signal), "leaked=N" and one
  *            "leaked_pid=PID comm=NAME" line per leaked process
  * Exit status: CMD's status (128+N for signal N); 125 if this helper failed.
@@ -131,13 +133,14 @@ static void clean_up(void)
 		;
 }
 
-/* Wait until `file` exists or `child` has ended (bounded: 30 s).  1 if it exists. */
-static int wait_for_file(const char *file, pid_t child)
+/* Wait until `file` exists (nonempty: is not empty) or `child` has ended
+ * (bounded: 30 s).  1 if it does. */
+static int wait_for_file(const char *file, int nonempty, pid_t child)
 {
 	struct stat sb;
 
 	for (int i = 0; i < 3000; i++) {
-		if (stat(file, &sb) == 0)
+		if (stat(file, &sb) == 0 && (!nonempty || sb.st_size > 0))
 			return 1;
 		if (waitpid(child, NULL, WNOHANG | WNOWAIT | __WALL) == child)
 			return 0;
@@ -173,20 +176,23 @@ static void write_report(const char *path, int status)
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *report = NULL;
-	int sig = 0, group = 0, c, st, status;
+	int sig = 0, group = 0, nonempty = 0, c, st, status;
+	long delay_ms = -1;
 	pid_t child;
 
-	while ((c = getopt(argc, argv, "+s:gw:r:")) != -1) {
+	while ((c = getopt(argc, argv, "+s:gw:W:d:r:")) != -1) {
 		switch (c) {
 		case 's': sig = atoi(optarg); break;
 		case 'g': group = 1; break;
 		case 'w': file = optarg; break;
+		case 'W': file = optarg; nonempty = 1; break;
+		case 'd': delay_ms = atol(optarg); break;
 		case 'r': report = optarg; break;
 		default: return 125;
 		}
 	}
-	if (optind >= argc || (sig && !file)) {
-		fprintf(stderr, "usage: fault_subreaper [-s SIG [-g] -w FILE] [-r REPORT] -- CMD...\n");
+	if (optind >= argc || (sig && !file && delay_ms < 0)) {
+		fprintf(stderr, "usage: fault_subreaper [-s SIG [-g] -w|-W FILE | -d MS] [-r REPORT] -- CMD...\n");
 		return 125;
 	}
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
@@ -202,14 +208,20 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		if (group)
 			setpgid(0, 0);
+		/* a background job of a script starts with SIGINT/SIGQUIT ignored */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		execvp(argv[optind], argv + optind);
 		perror("fault_subreaper: exec");
 		_exit(127);
 	}
 	if (group)
 		setpgid(child, child);
-	if (sig && wait_for_file(file, child))
+	if (sig && (!file || wait_for_file(file, nonempty, child))) {
+		if (delay_ms > 0)
+			sleep_ms(delay_ms);
 		kill(group ? -child : child, sig);
+	}
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR) {
 			perror("fault_subreaper: waitpid");
