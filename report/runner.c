@@ -367,16 +367,25 @@ static bool exclusive_running(const struct runner *r)
 	return false;
 }
 
+static bool concurrent_waiting(const struct runner *r)
+{
+	for (size_t k = 0; k < r->n; k++)
+		if (!r->slots[k].started && !r->slots[k].exclusive)
+			return true;
+	return false;
+}
+
 /* Start what may start, in list order: with nothing running, the next probe
  * (after killing what earlier ones left behind); beside running concurrent
  * probes, the next concurrent ones up to r->jobs (a non-concurrent probe waits
- * until it can run alone). */
+ * until it can run alone).  Concurrent probes go first, so that a probe that
+ * must run alone does not split them into two half-filled batches. */
 static void launch_ready(struct runner *r)
 {
 	for (size_t i = 0; i < r->n && !stop_signal(); i++) {
 		struct slot *s = &r->slots[i];
 
-		if (s->started)
+		if (s->started || (s->exclusive && concurrent_waiting(r)))
 			continue;
 		if (r->running > 0 && (s->exclusive || r->running >= r->jobs || exclusive_running(r)))
 			continue;
