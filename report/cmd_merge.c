@@ -14,6 +14,7 @@
 #include "checks/nerr.h"
 #include "report/cli.h"
 #include "report/commands.h"
+#include "report/html.h"
 #include "report/outfile.h"
 #include "report/report.h"
 
@@ -68,19 +69,6 @@ static void cell_text(const json_t *entry, const char *id, char *buf, size_t len
 	snprintf(buf, len, "%s%s", st, json_is_false(json_object_get(b, "agrees_with_release")) ? " !" : "");
 }
 
-static void html_escape(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-	}
-}
-
 /* Markdown cells may not contain '|' or newlines. */
 static void md_escape(FILE *out, const char *s)
 {
@@ -113,47 +101,6 @@ static void write_markdown(FILE *out, const json_t *kernels, const char **rel, s
 		fputc('\n', out);
 	}
 	fputs("\n`!`: the kernel disagrees with what its release number predicts (a backport or distro patch).\n", out);
-}
-
-static void write_html(FILE *out, const json_t *kernels, const char **rel, size_t nrel,
-		       const char **ids, size_t nids)
-{
-	char buf[64];
-
-	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nsprobe matrix</title>\n"
-	      "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-	      "td,th{border:1px solid #999;padding:4px 8px}"
-	      ".affected{background:#f4b4b4}.not-affected{background:#b8e0b8}"
-	      ".untestable{background:#eee}</style></head><body>\n"
-	      "<h1>nsprobe: PID-namespace behaviour by kernel</h1>\n<table>\n<tr><th>kernel</th>"
-	      "<th>source</th><th>verdict</th>", out);
-	for (size_t j = 0; j < nids; j++) {
-		fputs("<th>", out);
-		html_escape(out, ids[j]);
-		fputs("</th>", out);
-	}
-	fputs("</tr>\n", out);
-	for (size_t i = 0; i < nrel; i++) {
-		const json_t *e = json_object_get(kernels, rel[i]);
-		fputs("<tr><td>", out);
-		html_escape(out, rel[i]);
-		fputs("</td><td>", out);
-		html_escape(out, json_string_value(json_object_get(e, "source")) ?: "live");
-		fputs("</td><td>", out);
-		html_escape(out, json_string_value(json_object_get(e, "verdict")) ?: "-");
-		fputs("</td>", out);
-		for (size_t j = 0; j < nids; j++) {
-			cell_text(e, ids[j], buf, sizeof(buf));
-			fputs("<td class=\"", out);
-			html_escape(out, cell(e, ids[j]));
-			fputs("\">", out);
-			html_escape(out, buf);
-			fputs("</td>", out);
-		}
-		fputs("</tr>\n", out);
-	}
-	fputs("</table>\n<p>!: the kernel disagrees with what its release number predicts "
-	      "(a backport or distro patch).</p>\n</body></html>\n", out);
 }
 
 /* Load every file and add its entries to one report (new), or NULL. */
@@ -200,7 +147,7 @@ static int write_matrix(const json_t *merged, enum merge_format fmt, const char 
 		if (fmt == MERGE_MARKDOWN)
 			write_markdown(out, kernels, rel, nrel, ids, nids);
 		else
-			write_html(out, kernels, rel, nrel, ids, nids);
+			html_matrix(out, kernels, rel, nrel, ids, nids);
 		if (fflush(out) != 0 || ferror(out))
 			rc = nerr_set(err, ENOMEM, "out of memory");
 	}

@@ -32,7 +32,7 @@
 #include "report/userns.h"
 
 struct run_args {
-	const char *json_path, *kernels, *probe_dir, *replay, *only, *require, *format;
+	const char *json_path, *kernels, *probe_dir, *replay, *only, *require, *format, *output;
 	enum out_format fmt;
 	int fmt_set, quiet;
 	double timeout;
@@ -44,6 +44,9 @@ static const struct cli_opt run_opts[] = {
 		    "write the JSON report (atomically; - for stdout)"),
 	CLI_STR_OPT(0, "format", struct run_args, format, "F",
 		    "human (default), json, tap, junit, prometheus on stdout"),
+	CLI_STR_OPT('o', "output", struct run_args, output, "FILE",
+		    "write the --format output to FILE (atomically, e.g. for\n"
+		    "node_exporter's textfile collector) instead of stdout"),
 	CLI_STR_OPT(0, "only", struct run_args, only, "P,...", "run (or judge) only these probes"),
 	CLI_DOUBLE_OPT(0, "timeout", struct run_args, timeout, "S", 0.1, 86400,
 		       "per-probe timeout in seconds (default 10)"),
@@ -85,8 +88,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return cli_usage_error(&run_cli, "--format '%s': expected human, json, tap, junit or prometheus",
 				       a->format);
 	a->fmt_set = a->format != NULL;
-	if (a->json_path && !strcmp(a->json_path, "-") && a->fmt_set && a->fmt != FMT_JSON &&
-	    a->fmt != FMT_HUMAN)
+	if (a->output && !strcmp(a->output, "-"))
+		a->output = NULL;  /* stdout, as without -o */
+	if (a->json_path && !strcmp(a->json_path, "-") && !a->output && a->fmt_set &&
+	    a->fmt != FMT_JSON && a->fmt != FMT_HUMAN)
 		return cli_usage_error(&run_cli, "--json - and --format %s would both write to stdout",
 				       format_name(a->fmt));
 	return 0;
@@ -172,6 +177,8 @@ static int check_require(const struct kb *kb, char **req, struct nerr *err)
 /* Will anything be written to stdout (then a closed stdout pipe stops the run)? */
 static bool writes_stdout(const struct run_args *a)
 {
+	if (a->output)  /* the --format output goes there */
+		return a->json_path && !strcmp(a->json_path, "-");
 	return !a->quiet || (a->fmt_set && a->fmt != FMT_HUMAN) ||
 	       (a->json_path && !strcmp(a->json_path, "-"));
 }
@@ -275,18 +282,43 @@ static int prepare(const struct run_args *a, struct kb **kb, char ***names, char
 	*req = a->require ? split_list(a->require) : NULL;
 	if (a->require && !*req)
 		return nerr_set(err, ENOMEM, "out of memory");
-	if (check_require(*kb, *req, err) < 0 || outfile_check("--json", a->json_path, err) < 0)
+	if (check_require(*kb, *req, err) < 0 || outfile_check("--json", a->json_path, err) < 0 ||
+	    outfile_check("--output", a->output, err) < 0)
 		return -1;
 	if (a->replay && a->probe_dir)
 		return nerr_set(err, EINVAL, "--replay and --probe-dir exclude each other");
 	return 0;
 }
 
-/* The chosen format on stdout (nothing when the JSON goes there). */
+/* The chosen format into FILE, whole or not at all (outfile.h's rule). */
+static int write_output(const struct run_args *a, enum out_format fmt, const json_t *report,
+			struct nerr *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int rc;
+
+	if (!mem)
+		return nerr_errno(err, errno, "--output %s", a->output);
+	term_to_file();  /* a human summary in a file: no colour unless --color=always */
+	rc = format_write(mem, fmt, report, err);
+	if (fclose(mem) != 0 && rc == 0)
+		rc = nerr_errno(err, errno, "--output %s", a->output);
+	if (rc == 0)
+		rc = outfile_write(a->output, text, len, err);
+	free(text);
+	return rc;
+}
+
+/* The chosen format on stdout (nothing when the JSON goes there), or to
+ * --output FILE. */
 static int emit_stdout(const struct run_args *a, const json_t *report, struct nerr *err)
 {
 	bool json_stdout = a->json_path && !strcmp(a->json_path, "-");
 
+	if (a->output)
+		return write_output(a, a->fmt_set ? a->fmt : FMT_HUMAN, report, err);
 	if (a->fmt_set && a->fmt != FMT_HUMAN) {
 		if (json_stdout && a->fmt == FMT_JSON)
 			return 0;
@@ -354,6 +386,13 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	status = exit_status(entry, req);
+	if (req) {  /* so that the CI formats fail an unmet --require, as the status does */
+		json_t *list = json_array();
+
+		for (size_t i = 0; req[i]; i++)
+			json_array_append_new(list, json_string(req[i]));
+		json_object_set_new(entry, "required", list);
+	}
 	json_decref(entry);
 	if (emit_outputs(&a, report, &err) < 0) {
 		status = stop_signal() ? 128 + stop_signal() : 2;

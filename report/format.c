@@ -1,8 +1,10 @@
 /* format.c - the report for people and for CI: a human table per kernel (status,
- * evidence, advice, verdict), TAP 13 (one test per behaviour, untestable as
- * SKIP), JUnit XML (one testcase per behaviour), and Prometheus text exposition.
- * Only `problem` behaviours fail a test; `semantics` ones are documented rules
- * and are reported, never failed.  Output is sorted, so it diffs cleanly.
+ * evidence, advice, verdict), TAP 13 (one test per behaviour), JUnit XML in the
+ * Ant task's format (one testsuite per kernel, one testcase per behaviour), and
+ * Prometheus text exposition.  The CI formats say what the exit status says
+ * (see "what each CI format says" below): only `problem` behaviours fail or
+ * error; `semantics` ones are documented rules, reported with their advice,
+ * never failed.  Output is sorted, so it diffs cleanly.
  */
 #include "report/format.h"
 #include "report/report.h"
@@ -12,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *str(const json_t *obj, const char *key, const char *dflt)
 {
@@ -205,6 +208,145 @@ void format_human(FILE *out, const json_t *report)
 	free(keys);
 }
 
+/* --- what each CI format says (one table in the README) -------------------------
+ *
+ * Every format says what the exit status says (DESIGN.md):
+ *   pass     not-affected; or an affected `semantics` rule (it carries its advice)
+ *   fail     an affected `problem` behaviour, or a --require that is unmet    (exit 1)
+ *   error    an untestable `problem` behaviour whose cause is not the environment:
+ *            its probe broke or timed out, or answered what no rule knows    (exit 3)
+ *   skip     any other untestable behaviour, with its cause: the environment
+ *            blocked it (exit 3 for a problem behaviour: a CI job that must
+ *            fail on it uses the exit status or --require), not applicable, not
+ *            run (--only), or a `semantics` rule (never changes the exit status)
+ */
+enum ci_class { CI_PASS, CI_FAIL, CI_ERROR, CI_SKIP };
+
+static const char *cause_name(const json_t *b)
+{
+	return str(json_object_get(b, "cause"), "cause", "untestable");
+}
+
+/* Is id in the entry's "required" list (run --require)? */
+static bool required(const json_t *e, const char *id)
+{
+	size_t i;
+	const json_t *r;
+
+	json_array_foreach(json_object_get(e, "required"), i, r)
+		if (json_is_string(r) && !strcmp(json_string_value(r), id))
+			return true;
+	return false;
+}
+
+static enum ci_class ci_class(const json_t *e, const char *id, const json_t *b)
+{
+	const char *st = str(b, "status", "?"), *c = cause_name(b);
+
+	if (!strcmp(st, "affected") && is_problem(b))
+		return CI_FAIL;
+	if (!strcmp(st, "untestable") && is_problem(b) &&
+	    (!strcmp(c, "probe-broken") || !strcmp(c, "probe-timeout") || !strcmp(c, "unexpected-answer")))
+		return CI_ERROR;
+	if (required(e, id) && strcmp(st, "not-affected"))
+		return CI_FAIL;
+	return !strcmp(st, "untestable") ? CI_SKIP : CI_PASS;
+}
+
+/* 0 when this entry alone would make the run exit 0 (verdict ok, every
+ * --require met), for nsprobe_run_success. */
+static bool entry_success(const json_t *e)
+{
+	const json_t *bs = json_object_get(e, "behaviours");
+	size_t i;
+	const json_t *r;
+
+	if (strcmp(str(e, "verdict", ""), "ok"))
+		return false;
+	json_array_foreach(json_object_get(e, "required"), i, r) {
+		const char *id = json_string_value(r);
+
+		if (!id || strcmp(str(json_object_get(bs, id), "status", ""), "not-affected"))
+			return false;
+	}
+	return true;
+}
+
+/* Is name (a probe) mentioned in text as a word ("nest_depth.depth=32",
+ * "nest_depth timed out")? */
+static bool mentions(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = text; p && (p = strstr(p, name)); p += n) {
+		char before = p == text ? ' ' : p[-1], after = p[n];
+
+		if (!(before == '_' || (before >= 'a' && before <= 'z') || (before >= '0' && before <= '9')) &&
+		    !(after == '_' || (after >= 'a' && after <= 'z') || (after >= '0' && after <= '9')))
+			return true;
+	}
+	return false;
+}
+
+/* Seconds spent by the probes a behaviour read (named in its evidence or its
+ * cause); a probe serves several behaviours, so testcases may share time. */
+static double behaviour_seconds(const json_t *e, const json_t *b)
+{
+	const json_t *probes = json_object_get(e, "probes"), *p;
+	const char *ev = str(b, "evidence", ""), *why = str(json_object_get(b, "cause"), "why", "");
+	const char *name;
+	long long ms = 0;
+
+	json_object_foreach((json_t *)probes, name, p)
+		if (mentions(ev, name) || mentions(why, name))
+			ms += json_integer_value(json_object_get(p, "duration_ms"));
+	return (double)ms / 1000.0;
+}
+
+static double entry_seconds(const json_t *e)
+{
+	const json_t *p;
+	const char *name;
+	long long ms = 0;
+
+	json_object_foreach(json_object_get(e, "probes"), name, p)
+		ms += json_integer_value(json_object_get(p, "duration_ms"));
+	return (double)ms / 1000.0;
+}
+
+/* The entry's host.generated_at as Unix time; a replay has none: now. */
+static time_t entry_time(const json_t *e)
+{
+	const char *at = str(json_object_get(e, "host"), "generated_at", NULL);
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (at) {
+		const char *end = strptime(at, "%Y-%m-%dT%H:%M:%S", &tm);
+
+		if (end && (*end == 'Z' || *end == '\0'))
+			return timegm(&tm);
+	}
+	return time(NULL);
+}
+
+/* A host fact as one string: os_release's PRETTY_NAME, libc "name version";
+ * NULL when absent. */
+static const char *host_fact(const json_t *host, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(host, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (!json_is_object(v))
+		return NULL;
+	if (!strcmp(key, "os_release"))
+		return str(v, "PRETTY_NAME", str(v, "ID", NULL));
+	snprintf(buf, len, "%s%s%s", str(v, "name", ""), json_object_get(v, "version") ? " " : "",
+		 str(v, "version", ""));
+	return buf;
+}
+
 /* --- TAP 13 ----------------------------------------------------------------- */
 
 /* A TAP description must not contain '#' (directive) or a newline. */
@@ -214,42 +356,65 @@ static void tap_text(FILE *out, const char *s)
 		fputc(*s == '#' ? '_' : (*s == '\n' || *s == '\r') ? ' ' : *s, out);
 }
 
-static void tap_yaml(FILE *out, const json_t *b)
+/* A JSON string is a valid YAML flow scalar: quoting solved. */
+static void yaml_field(FILE *out, const char *key, const json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+
+	if (s)
+		fprintf(out, "  %s: %s\n", key, s);
+	free(s);
+}
+
+static void tap_yaml(FILE *out, const json_t *e, const char *id, const json_t *b, enum ci_class k)
 {
 	static const char *const fields[] = { "severity", "evidence", "expected_from_release",
 					      "advice" };
-	fputs("  ---\n", out);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		/* a JSON string is a valid YAML flow scalar: quoting solved */
-		char *s = json_dumps(json_object_get(b, fields[i]), JSON_ENCODE_ANY);
+	const json_t *cause = json_object_get(b, "cause");
 
-		if (s && json_object_get(b, fields[i]))
-			fprintf(out, "  %s: %s\n", fields[i], s);
-		free(s);
+	fputs("  ---\n", out);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		yaml_field(out, fields[i], json_object_get(b, fields[i]));
+	if (json_is_object(cause)) {
+		yaml_field(out, "cause", json_object_get(cause, "cause"));
+		yaml_field(out, "why", json_object_get(cause, "why"));
+		yaml_field(out, "fix", json_object_get(cause, "fix"));
 	}
+	if (k == CI_FAIL && required(e, id) && strcmp(str(b, "status", ""), "not-affected"))
+		fputs("  message: \"--require: this behaviour must be tested and not-affected\"\n", out);
 	fputs("  ...\n", out);
 }
 
-static void tap_entry(FILE *out, const char *rel, const json_t *bs, size_t *num)
+static void tap_entry(FILE *out, const char *rel, const json_t *e, size_t *num)
 {
+	const json_t *bs = json_object_get(e, "behaviours");
 	size_t n;
 	const char **ids = report_sorted_keys(bs, &n);
 
 	for (size_t i = 0; ids && i < n; i++) {
 		const json_t *b = json_object_get(bs, ids[i]);
-		const char *status = str(b, "status", "?");
-		bool bad = !strcmp(status, "affected") && is_problem(b);
+		const char *status = str(b, "status", "?"), *c = cause_name(b);
+		enum ci_class k = ci_class(e, ids[i], b);
 
-		fprintf(out, "%sok %zu - ", bad ? "not " : "", ++*num);
+		fprintf(out, "%sok %zu - ", k == CI_FAIL || k == CI_ERROR ? "not " : "", ++*num);
 		tap_text(out, rel);
 		fprintf(out, " %s: %s", ids[i], status);
-		if (!strcmp(status, "untestable")) {
-			fputs(" # SKIP ", out);
+		if (k == CI_SKIP) {
+			fprintf(out, " # SKIP %s: ", c);
 			tap_text(out, untestable_why(b));
+		} else if (k == CI_ERROR) {
+			/* as kselftest: "# TIMEOUT", else the way it broke; not a
+			 * SKIP/TODO directive, so the test fails */
+			fprintf(out, " # %s ", !strcmp(c, "probe-timeout") ? "TIMEOUT" :
+					       !strcmp(c, "probe-broken") ? "broken" : c);
+			tap_text(out, untestable_why(b));
+		} else if (k == CI_FAIL && required(e, ids[i]) && strcmp(status, "not-affected")) {
+			fputs(" (--require unmet)", out);
 		}
 		fputc('\n', out);
-		if (bad)
-			tap_yaml(out, b);
+		/* a pass carries its advice when it is an affected rule */
+		if (k != CI_PASS || !strcmp(status, "affected"))
+			tap_yaml(out, e, ids[i], b, k);
 	}
 	free(ids);
 }
@@ -265,12 +430,11 @@ void format_tap(FILE *out, const json_t *report)
 		total += json_object_size(json_object_get(e, "behaviours"));
 	fprintf(out, "TAP version 13\n1..%zu\n", total);
 	for (size_t i = 0; keys && i < n; i++)
-		tap_entry(out, keys[i], json_object_get(json_object_get(kernels, keys[i]), "behaviours"),
-			  &num);
+		tap_entry(out, keys[i], json_object_get(kernels, keys[i]), &num);
 	free(keys);
 }
 
-/* --- JUnit XML ---------------------------------------------------------------- */
+/* --- JUnit XML (the Ant JUnit task's format; tests/schema/junit-ant.xsd) ------- */
 
 void xml_escape(FILE *out, const char *s)
 {
@@ -290,58 +454,139 @@ void xml_escape(FILE *out, const char *s)
 	}
 }
 
-static void junit_case(FILE *out, const char *rel, const char *id, const json_t *b)
+static void xml_attr(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, " %s=\"", name);
+	xml_escape(out, value);
+	fputc('"', out);
+}
+
+static void junit_case(FILE *out, const char *rel, const json_t *e, const char *id,
+		       const json_t *b)
 {
 	const char *status = str(b, "status", "?");
+	enum ci_class k = ci_class(e, id, b);
+	char cls[700];
 
-	fputs("    <testcase classname=\"nsprobe.", out);
-	xml_escape(out, rel);
-	fputs("\" name=\"", out);
-	xml_escape(out, id);
-	fputs("\">\n", out);
-	if (!strcmp(status, "untestable")) {
-		fputs("      <skipped message=\"", out);
+	snprintf(cls, sizeof(cls), "nsprobe.%s", rel);
+	fputs("    <testcase", out);
+	xml_attr(out, "name", id);
+	xml_attr(out, "classname", cls);
+	fprintf(out, " time=\"%.3f\"", behaviour_seconds(e, b));
+	if (k == CI_PASS) {
+		fputs("/>\n", out);
+		return;
+	}
+	fputs(">\n", out);
+	if (k == CI_SKIP) {
+		fputs("      <skipped", out);
+		xml_attr(out, "message", cause_name(b));
+		fputs(">", out);
 		xml_escape(out, untestable_why(b));
-		fputs("\"/>\n", out);
-	} else if (!strcmp(status, "affected") && is_problem(b)) {
-		fputs("      <failure type=\"affected\" message=\"", out);
-		xml_escape(out, str(b, "title", id));
-		fputs("\">evidence: ", out);
+		fputs("</skipped>\n", out);
+	} else if (k == CI_ERROR) {
+		fputs("      <error", out);
+		xml_attr(out, "type", cause_name(b));
+		xml_attr(out, "message", untestable_why(b));
+		fputs(">", out);
+		xml_escape(out, str(b, "evidence", ""));
+		fputs("</error>\n", out);
+	} else {
+		fputs("      <failure", out);
+		xml_attr(out, "type", !strcmp(status, "affected") && is_problem(b) ? "affected" :
+				      "require-unmet");
+		xml_attr(out, "message", str(b, "title", id));
+		fputs(">status: ", out);
+		xml_escape(out, status);
+		fputs("\nevidence: ", out);
 		xml_escape(out, str(b, "evidence", ""));
 		fputs("\nadvice: ", out);
 		xml_escape(out, str(b, "advice", ""));
 		fputs("</failure>\n", out);
-	} else {
-		fputs("      <system-out>", out);
-		xml_escape(out, status);
-		fputs(": ", out);
-		xml_escape(out, str(b, "evidence", ""));
-		fputs("</system-out>\n", out);
 	}
 	fputs("    </testcase>\n", out);
 }
 
-static void junit_suite(FILE *out, const char *rel, const json_t *e)
+static void junit_property(FILE *out, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	fputs("      <property", out);
+	xml_attr(out, "name", name);
+	xml_attr(out, "value", value);
+	fputs("/>\n", out);
+}
+
+/* The suite's system-out: every affected semantics rule with its advice, and
+ * every skip's fix (the Ant format has no per-testcase output). */
+static void junit_system_out(FILE *out, const json_t *e, const char **ids, size_t n)
 {
 	const json_t *bs = json_object_get(e, "behaviours");
-	size_t n, failures = 0, skipped = 0;
-	const char **ids = report_sorted_keys(bs, &n);
 
-	for (size_t i = 0; ids && i < n; i++) {
+	fputs("    <system-out>", out);
+	for (size_t i = 0; i < n; i++) {
 		const json_t *b = json_object_get(bs, ids[i]);
+		const json_t *cause = json_object_get(b, "cause");
 
-		if (!strcmp(str(b, "status", ""), "untestable"))
-			skipped++;
-		else if (!strcmp(str(b, "status", ""), "affected") && is_problem(b))
-			failures++;
+		if (!strcmp(str(b, "status", ""), "affected") && !is_problem(b)) {
+			xml_escape(out, ids[i]);
+			fputs(": affected (semantics, a documented rule; it does not fail the run)\n  evidence: ", out);
+			xml_escape(out, str(b, "evidence", ""));
+			fputs("\n  advice: ", out);
+			xml_escape(out, str(b, "advice", ""));
+			fputc('\n', out);
+		} else if (!strcmp(str(b, "status", ""), "untestable") && json_is_object(cause)) {
+			xml_escape(out, ids[i]);
+			fputs(": untestable (", out);
+			xml_escape(out, cause_name(b));
+			fputs("): ", out);
+			xml_escape(out, untestable_why(b));
+			if (json_object_get(cause, "fix")) {
+				fputs("\n  fix: ", out);
+				xml_escape(out, str(cause, "fix", ""));
+			}
+			fputc('\n', out);
+		}
 	}
-	fputs("  <testsuite name=\"nsprobe ", out);
-	xml_escape(out, rel);
-	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", n,
-		failures, skipped);
+	fputs("</system-out>\n", out);
+}
+
+static void junit_suite(FILE *out, const char *rel, const json_t *e, int id)
+{
+	const json_t *bs = json_object_get(e, "behaviours"), *host = json_object_get(e, "host");
+	size_t n, count[4] = { 0 };
+	const char **ids = report_sorted_keys(bs, &n);
+	const char *hostname = str(host, "hostname", "");
+	time_t t = entry_time(e);
+	char stamp[32], sid[16], buf[256];
+	struct tm tm;
+
 	for (size_t i = 0; ids && i < n; i++)
-		junit_case(out, rel, ids[i], json_object_get(bs, ids[i]));
-	fputs("  </testsuite>\n", out);
+		count[ci_class(e, ids[i], json_object_get(bs, ids[i]))]++;
+	/* the Ant format's timestamp has no zone: it is UTC here */
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
+	snprintf(sid, sizeof(sid), "%d", id);
+	fputs("  <testsuite", out);
+	xml_attr(out, "name", rel);
+	xml_attr(out, "package", "nsprobe");
+	xml_attr(out, "id", sid);
+	xml_attr(out, "timestamp", stamp);
+	/* a replay or a qemu guest has no hostname: Ant's "localhost" */
+	xml_attr(out, "hostname", *hostname ? hostname : "localhost");
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+		n, count[CI_FAIL], count[CI_ERROR], count[CI_SKIP], entry_seconds(e));
+	fputs("    <properties>\n", out);
+	junit_property(out, "release", str(host, "release", rel));
+	junit_property(out, "source", str(e, "source", "live"));
+	junit_property(out, "verdict", str(e, "verdict", "?"));
+	junit_property(out, "machine", str(host, "machine", NULL));
+	junit_property(out, "os_release", host_fact(host, "os_release", buf, sizeof(buf)));
+	junit_property(out, "libc", host_fact(host, "libc", buf, sizeof(buf)));
+	fputs("    </properties>\n", out);
+	for (size_t i = 0; ids && i < n; i++)
+		junit_case(out, rel, e, ids[i], json_object_get(bs, ids[i]));
+	junit_system_out(out, e, ids, ids ? n : 0);
+	fputs("    <system-err/>\n  </testsuite>\n", out);
 	free(ids);
 }
 
@@ -351,9 +596,9 @@ void format_junit(FILE *out, const json_t *report)
 	size_t n;
 	const char **keys = report_sorted_keys(kernels, &n);
 
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"nsprobe\">\n", out);
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
 	for (size_t i = 0; keys && i < n; i++)
-		junit_suite(out, keys[i], json_object_get(kernels, keys[i]));
+		junit_suite(out, keys[i], json_object_get(kernels, keys[i]), (int)i);
 	fputs("</testsuites>\n", out);
 	free(keys);
 }
@@ -432,6 +677,47 @@ static void prom_probes(FILE *out, const json_t *kernels, const char **rels, siz
 	}
 }
 
+/* Per kernel: when it ran, whether it would exit 0, and what it is. */
+static void prom_runs(FILE *out, const json_t *report, const json_t *kernels, const char **rels,
+		      size_t nr)
+{
+	const char *version = str(json_object_get(report, "tool"), "version", "");
+
+	prom_head(out, "nsprobe_last_run_timestamp_seconds",
+		  "When the probes ran (Unix time; a replay: when it was judged).");
+	for (size_t r = 0; r < nr; r++) {
+		fputs("nsprobe_last_run_timestamp_seconds", out);
+		prom_label(out, "kernel", rels[r], true);
+		fprintf(out, "} %lld\n", (long long)entry_time(json_object_get(kernels, rels[r])));
+	}
+	prom_head(out, "nsprobe_run_success",
+		  "1 when the run exits 0 for this kernel: verdict ok and every --require met.");
+	for (size_t r = 0; r < nr; r++) {
+		fputs("nsprobe_run_success", out);
+		prom_label(out, "kernel", rels[r], true);
+		fprintf(out, "} %d\n", entry_success(json_object_get(kernels, rels[r])));
+	}
+	prom_head(out, "nsprobe_info", "Always 1: what was probed, where, by which nsprobe.");
+	for (size_t r = 0; r < nr; r++) {
+		const json_t *e = json_object_get(kernels, rels[r]), *host = json_object_get(e, "host");
+		char buf[256];
+		const char *os = host_fact(host, "os_release", buf, sizeof(buf));
+
+		fputs("nsprobe_info", out);
+		prom_label(out, "kernel", rels[r], true);
+		prom_label(out, "release", str(host, "release", rels[r]), false);
+		prom_label(out, "version", version, false);
+		prom_label(out, "source", str(e, "source", "live"), false);
+		prom_label(out, "hostname", str(host, "hostname", ""), false);
+		prom_label(out, "machine", str(host, "machine", ""), false);
+		prom_label(out, "os_release", os ? os : "", false);
+		os = host_fact(host, "libc", buf, sizeof(buf));
+		prom_label(out, "libc", os ? os : "", false);
+		prom_label(out, "vdso_version", str(host, "vdso_version", ""), false);
+		fputs("} 1\n", out);
+	}
+}
+
 void format_prometheus(FILE *out, const json_t *report)
 {
 	const json_t *kernels = json_object_get(report, "kernels");
@@ -454,6 +740,7 @@ void format_prometheus(FILE *out, const json_t *report)
 		prom_label(out, "verdict", str(json_object_get(kernels, rels[r]), "verdict", ""), false);
 		fputs("} 1\n", out);
 	}
+	prom_runs(out, report, kernels, rels, nr);
 	free(rels);
 }
 

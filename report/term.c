@@ -29,6 +29,13 @@ int term_set_color(const char *when)
 	return 0;
 }
 
+static bool to_file;
+
+void term_to_file(void)
+{
+	to_file = true;
+}
+
 bool term_color(void)
 {
 	static int decided = -1;
@@ -36,6 +43,8 @@ bool term_color(void)
 
 	if (color_mode != COLOR_AUTO)
 		return color_mode == COLOR_ALWAYS;
+	if (to_file)
+		return false;
 	if (decided < 0)  /* https://no-color.org: set and not empty means no colour */
 		decided = isatty(STDOUT_FILENO) && !(no_color && *no_color) && term && *term &&
 			  strcmp(term, "dumb") != 0;

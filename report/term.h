@@ -17,6 +17,9 @@ enum term_hue { TERM_PLAIN, TERM_GOOD, TERM_BAD, TERM_WARN, TERM_NOTE };
 int term_set_color(const char *when);
 /* Whether status words are coloured (decided once, at the first call). */
 bool term_color(void);
+/* The human text goes to a file (--output), not to stdout: --color=auto
+ * means no colour whatever stdout is. */
+void term_to_file(void);
 /* The width to wrap at: TIOCGWINSZ of fd, else $COLUMNS, else 80 (at least 20). */
 int term_width(int fd);
 

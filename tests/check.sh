@@ -192,6 +192,9 @@ part_valgrind() {
 		name=$(basename "$d")
 		vg "replay-$name" '0|1|3' "$N" run --replay "$d" --json "$T/vg/replay-$name.json" --quiet
 	done
+	vg replay-crash-tap 3 "$N" run --replay tests/replay/probe-crash --format tap
+	vg replay-timeout-prom-output 1 "$N" run --replay tests/replay/probe-timeout --format prometheus \
+		--require pidns-nesting-limit -o "$T/vg/nsprobe.prom"
 	vg run-bad-option 2 "$N" run --bogus
 	vg run-replay-missing 2 "$N" run --replay /nonexistent --json -
 	vg lookup-json 0 "$N" lookup 3.10.0 --json -

@@ -5,7 +5,7 @@
  * The input is passed without a terminating NUL (ASan sees reads past len);
  * console_scan is fed the transcript in two pieces, as a growing one is.
  */
-// NEEDS: checks/console.c checks/probeout.c checks/replay.c checks/nerr.c
+// NEEDS: checks/console.c checks/probeout.c checks/replay.c checks/infile.c checks/nerr.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

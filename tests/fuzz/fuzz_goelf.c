@@ -4,7 +4,7 @@
  * same bytes also go to the build-info decoder and the function-table walker
  * directly, so their bounds checks are exercised without a valid ELF around.
  */
-// NEEDS: checks/goelf.c checks/goformat.c checks/nerr.c
+// NEEDS: checks/goelf.c checks/goformat.c checks/infile.c checks/nerr.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

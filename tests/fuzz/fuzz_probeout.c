@@ -5,7 +5,7 @@
  * that ASan sees any read past `len`; every entry must serialise as JSON
  * (jansson refuses invalid UTF-8, so the sanitising is checked too).
  */
-// NEEDS: checks/probeout.c checks/replay.c checks/nerr.c
+// NEEDS: checks/probeout.c checks/replay.c checks/infile.c checks/nerr.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

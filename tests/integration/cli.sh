@@ -100,7 +100,7 @@ for c in $CMDS; do
 done
 # the names users' scripts rely on (DESIGN.md, README) are all in the help
 want() { local c=$1; shift; for o in "$@"; do check "$c --help lists $o" grep -qE -- "(^| )$o[ ,=[]" "$T/help.$c"; done; }
-want run --json --format --only --timeout --kernels --probe-dir --require --replay -j --jobs -q --quiet --color
+want run --json --format -o --output --only --timeout --kernels --probe-dir --require --replay -j --jobs -q --quiet --color
 want list --kernels --json
 want lookup --kernels --json
 want explain --json --no-probe --kernels --probe-dir --timeout
@@ -190,6 +190,11 @@ check "on a pipe: not wrapped (the long advice lines are whole: $(wc -L < "$T/pi
 "$NSPROBE" --replay "$REPLAY" --color=always > "$T/pipe-always.txt" 2> /dev/null
 check "on a pipe with --color=always: colour" has_colour "$T/pipe-always.txt"
 check "... but not wrapped" [ "$(wc -L < "$T/pipe-always.txt")" -gt 80 ]
+
+# the human summary written to a file with --output: plain, even when stdout is a terminal
+pty "$T/o.txt" COLUMNS=80 -- --replay "$REPLAY" --output "$T/human.txt"
+check "--output FILE from a pty: the human summary, not coloured, not wrapped" bash -c \
+	"grep -q '^verdict: ' '$T/human.txt' && ! grep -q '$ESC' '$T/human.txt' && [ \$(wc -L < '$T/human.txt') -gt 80 ]"
 
 # widest LINE-FILE: the longest line in visible columns (colour codes take none)
 widest() { sed "s/${ESC}\[[0-9;]*m//g" "$1" | wc -L; }
