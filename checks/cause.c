@@ -5,6 +5,7 @@
  * blame the kernel for them.  Pure: no system calls, testable from fixtures.
  */
 #include "checks/cause.h"
+#include "checks/where.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +27,9 @@ struct facts {
 	long long userns_clone;       /* Debian/Ubuntu patch */
 	long long apparmor_restrict;  /* Ubuntu 23.10+ */
 	long long pid_ns_level;       /* -1: unknown */
+	const char *level_source;     /* checks/where.c: how pid_ns_level was known */
+	const char *level_evidence;
+	const char *proc_ns;          /* own, outer, unrelated, none */
 	const char *container;
 	const char *container_evidence;
 	const char *mode;
@@ -105,6 +109,9 @@ static void read_facts(const json_t *env, struct facts *f)
 	f->userns_clone = int_at(sys, "kernel.unprivileged_userns_clone");
 	f->apparmor_restrict = int_at(sys, "kernel.apparmor_restrict_unprivileged_userns");
 	f->pid_ns_level = int_at(env, "pid_ns_level");
+	f->level_source = str_at(env, "pid_ns_level_source");
+	f->level_evidence = str_at(env, "pid_ns_level_evidence");
+	f->proc_ns = str_at(env, "proc_ns");
 	f->container = str_at(env, "container");
 	f->container_evidence = str_at(env, "container_evidence");
 	f->mode = str_at(env, "mode");
@@ -193,6 +200,7 @@ static void explain_seccomp(const struct facts *f, const char *w, struct verdict
 }
 
 static void explain_eusers(const struct facts *f, const char *w, struct verdict *v);
+static void explain_nesting(const struct facts *f, long level, const char *w, struct verdict *v);
 
 /* The user-namespace sysctls that refuse an unprivileged caller; true if one did. */
 static bool explain_userns_sysctl(const struct facts *f, const char *w, struct verdict *v)
@@ -326,12 +334,7 @@ static void explain_nospace(const struct facts *f, const char *context, long lev
 		    "user.max_user_namespaces=%lld here, so the count of an enclosing user namespace "
 		    "or the 32-level user-namespace depth was reached; %s", f->max_user_ns, w);
 	} else if (level > 32) {
-		set(v, "nested-pidns",
-		    "run closer to the initial PID namespace (fewer nested containers): the kernel "
-		    "allows 32 nested PID namespaces",
-		    "the new namespace would be level %ld: the 32-level nesting limit "
-		    "(MAX_PID_NS_LEVEL since 3.7; EINVAL until 4.8, ENOSPC from 4.9); "
-		    "pid_ns_level=%lld; %s", level, f->pid_ns_level, w);
+		explain_nesting(f, level, w, v);
 	} else if (pid_low || level >= 1) {
 		set(v, "user.max_pid_namespaces",
 		    "raise user.max_pid_namespaces (sysctl -w user.max_pid_namespaces=N, in the user "
@@ -349,6 +352,35 @@ static void explain_nospace(const struct facts *f, const char *context, long lev
 		    "32-level nesting limit was probably hit (MAX_PID_NS_LEVEL since 3.7; EINVAL "
 		    "until 4.8, ENOSPC from 4.9); %s", w);
 	}
+}
+
+/* The kernel's own limit: 32 levels counted from the initial namespace, not
+ * from where we stand - the levels above us (a container, a sandbox, nested
+ * `unshare --pid`) are used up already, whatever /proc shows. */
+static void explain_nesting(const struct facts *f, long level, const char *w, struct verdict *v)
+{
+	long long left = f->pid_ns_level >= 0 && f->pid_ns_level <= 32 ? 32 - f->pid_ns_level : -1;
+	char how[400] = "";
+
+	if (f->level_evidence)
+		snprintf(how, sizeof(how), " (level read from %s)", f->level_evidence);
+	if (left < 0) {
+		set(v, "nested-pidns", "run closer to the initial PID namespace: the kernel allows 32 "
+		    "nested PID namespaces counted from the initial one",
+		    "the new namespace would be level %ld, beyond the kernel's 32-level limit counted "
+		    "from the initial namespace (MAX_PID_NS_LEVEL since 3.7; EINVAL until 4.8, ENOSPC "
+		    "from 4.9); %s", level, w);
+		return;
+	}
+	set(v, "nested-pidns",
+	    "run closer to the initial PID namespace (fewer nested containers or `unshare --pid` "
+	    "levels): the kernel allows 32 nested PID namespaces counted from the initial one, and "
+	    "the levels above this process are already used; no sysctl raises it",
+	    "nested %lld level%s deep: %lld level%s left%s; the new namespace would be level %ld, "
+	    "beyond the kernel's 32-level limit counted from the initial namespace "
+	    "(MAX_PID_NS_LEVEL since 3.7; EINVAL until 4.8, ENOSPC from 4.9); %s",
+	    f->pid_ns_level, f->pid_ns_level == 1 ? "" : "s", left, left == 1 ? "" : "s", how,
+	    level, w);
 }
 
 static void explain_eusers(const struct facts *f, const char *w, struct verdict *v)
@@ -405,4 +437,26 @@ json_t *cause_explain_at(const json_t *environment, const char *errname, const c
 	if (f.have_env)
 		add_context(&f, &v);
 	return json_pack("{s:s, s:s, s:s}", "cause", v.cause, "why", v.why, "fix", v.fix);
+}
+
+/* The probes' own words for a /proc that does not show them (probe.c
+ * proc_view_reason(), the same texts as where_proc_cause()). */
+json_t *cause_from_reason(const char *what, const char *reason)
+{
+	static const struct { enum where_proc p; const char *cause, *prefix; } kinds[] = {
+		{ WHERE_PROC_OUTER, "proc-outer", "/proc belongs to an outer PID namespace" },
+		{ WHERE_PROC_UNRELATED, "proc-unrelated", "/proc belongs to a PID namespace this process is not in" },
+		{ WHERE_PROC_NONE, "no-proc", "no /proc:" },
+	};
+
+	for (size_t i = 0; reason && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *fix = where_proc_cause(kinds[i].p);
+
+		if (strncmp(reason, kinds[i].prefix, strlen(kinds[i].prefix)))
+			continue;
+		fix = strchr(fix, ':') ? strchr(fix, ':') + 2 : fix;
+		return json_pack("{s:s, s:s++, s:s}", "cause", kinds[i].cause, "why", what, ": ",
+				 reason, "fix", fix);
+	}
+	return NULL;
 }

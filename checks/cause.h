@@ -27,4 +27,10 @@ json_t *cause_explain(const json_t *environment, const char *errname, const char
 json_t *cause_explain_at(const json_t *environment, const char *errname, const char *context,
 			 long level);
 
+/* A probe's reason that names where it runs (a /proc of an outer or unrelated
+ * PID namespace, no /proc: the texts of where_proc_cause()) as a cause object
+ * {"cause": "proc-outer|proc-unrelated|no-proc", "why": "<what>: <reason>",
+ * "fix"}; NULL when the reason names none of them. */
+json_t *cause_from_reason(const char *what, const char *reason);
+
 #endif

@@ -5,6 +5,7 @@
  * Each fact is read where this kernel has it and is null where it does not.
  */
 #include "checks/host.h"
+#include "checks/where.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,28 +159,6 @@ static json_t *lsm_list(void)
 	return a;
 }
 
-/* NSpid (4.1+) lists our pid in each namespace from the one /proc was mounted
- * in down to ours.  NS_GET_PARENT (4.9) cannot replace it: the kernel refuses
- * (EPERM) to return a parent outside the caller's own PID namespace, so the
- * level above oneself is never visible; before 4.1 the level is null. */
-static void pid_ns_level(json_t *env)
-{
-	char buf[512];
-	const char *v = status_field("NSpid", buf, sizeof(buf));
-	int n = 0;
-
-	if (!v) {
-		json_object_set_new(env, "pid_ns_level", json_null());
-		json_object_set_new(env, "pid_ns_level_reason",
-				    json_string("no NSpid in /proc/self/status (before 4.1)"));
-		return;
-	}
-	for (; *v; v++)
-		if (*v != ' ' && *v != '\t' && (v[1] == ' ' || v[1] == '\t' || v[1] == '\0'))
-			n++;
-	json_object_set_new(env, "pid_ns_level", json_integer(n > 0 ? n - 1 : 0));
-}
-
 /* Is this the initial user namespace?  Its uid_map is "0 0 4294967295". */
 static json_t *initial_user_ns(void)
 {
@@ -242,6 +221,24 @@ static void pid1_environ(struct evidence *e)
 			note(e, name, "container=%s in /proc/1/environ", name);
 			return;
 		}
+	}
+}
+
+/* systemd's convention for runtimes, where pid 1 does not carry it (nspawn
+ * --as-pid2 runs a stub init): container=NAME in the payload's own
+ * environment, or /run/systemd/container (written by systemd inside). */
+static void systemd_container(struct evidence *e)
+{
+	static char name[64];
+	const char *env = getenv("container");
+	char buf[64];
+
+	if (env && *env) {
+		snprintf(name, sizeof(name), "%s", env);
+		note(e, name, "container=%s in our environment", name);
+	} else if (read_line("/run/systemd/container", buf, sizeof(buf)) && buf[0]) {
+		snprintf(name, sizeof(name), "%s", buf);
+		note(e, name, "/run/systemd/container says %s", name);
 	}
 }
 
@@ -401,6 +398,7 @@ static void env_container(json_t *env)
 	struct evidence e = {0};
 
 	pid1_environ(&e);
+	systemd_container(&e);
 	if (access("/run/.containerenv", F_OK) == 0)
 		note(&e, "podman", "%s exists", "/run/.containerenv");
 	if (access("/.dockerenv", F_OK) == 0)
@@ -414,6 +412,7 @@ static void env_container(json_t *env)
 json_t *environment_facts(void)
 {
 	json_t *env = json_object();
+	struct where w;
 
 	json_object_set_new(env, "euid", json_integer(geteuid()));
 	json_object_set_new(env, "uid", json_integer(getuid()));
@@ -422,7 +421,8 @@ json_t *environment_facts(void)
 	json_object_set_new(env, "no_new_privs", no_new_privs());
 	json_object_set_new(env, "userns_sysctls", userns_sysctls());
 	json_object_set_new(env, "lsm", lsm_list());
-	pid_ns_level(env);
+	where_detect(&w);   /* /proc's namespace and our PID-namespace level */
+	where_to_env(&w, env);
 	json_object_set_new(env, "initial_user_ns", initial_user_ns());
 	env_container(env);
 	json_object_set_new(env, "binfmt_qemu", binfmt_qemu());

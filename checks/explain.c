@@ -285,8 +285,17 @@ static const char *env_simple(const json_t *env, const char *cause, char *ev, si
 		return v < 0 ? "unknown" : v ? "holds" : "does-not-hold";
 	}
 	if (strcmp(cause, "nested-pidns") == 0) {
+		long long min = int_in(env, NULL, "pid_ns_level_min");
+
 		v = int_in(env, NULL, "pid_ns_level");
-		snprintf(ev, len, "pid_ns_level=%lld", v);
+		if (v < 0 && min > 0) {   /* a container's own /proc hides the levels above (where.c) */
+			snprintf(ev, len, "pid_ns_level >= %lld (%s)", min,
+				 str_of(env, "pid_ns_level_reason") ?: "the levels above are hidden");
+			return "holds";
+		}
+		snprintf(ev, len, "pid_ns_level=%lld%s%s, %lld levels left", v,
+			 str_of(env, "pid_ns_level_source") ? " from " : "",
+			 str_of(env, "pid_ns_level_source") ?: "", v >= 0 ? 32 - v : -1);
 		return v < 0 ? "unknown" : v > 0 ? "holds" : "does-not-hold";
 	}
 	if (strcmp(cause, "nested-userns") == 0) {

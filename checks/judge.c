@@ -7,6 +7,7 @@
  */
 #include "checks/judge.h"
 #include "checks/cause.h"
+#include "checks/where.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,15 +64,22 @@ static int as_long(const char *s, long *v)
 }
 
 /* The PID-namespace level the probe started in: its start_level key, else the
- * environment's pid_ns_level, else 0 (the initial namespace). */
+ * environment's pid_ns_level, else 0 (the initial namespace).  A level that
+ * where.c read from nest_depth itself (source "nest_depth": 32 minus the
+ * depth reached) is not used here: the "=32" rule would then hold by
+ * construction, so such a run leaves pidns-nesting-limit untestable, with the
+ * nesting as its cause. */
 static long start_level(const struct jctx *c, const char *pk)
 {
 	const json_t *e = probe_entry(c, pk);
 	const json_t *lvl = c->env ? json_object_get(c->env, "pid_ns_level") : NULL;
+	const char *src = c->env ? json_string_value(json_object_get(c->env, "pid_ns_level_source")) : NULL;
 	long v;
 
 	if (e && as_long(json_string_value(json_object_get(json_object_get(e, "fields"), "start_level")), &v) == 0)
 		return v;
+	if (src && !strcmp(src, "nest_depth"))
+		return 0;
 	return json_is_integer(lvl) ? (long)json_integer_value(lvl) : 0;
 }
 
@@ -282,18 +290,37 @@ static json_t *cause_of_failure(const char *probe, const json_t *e, int timeout)
 			 serr ? (reason ? "; stderr: " : ": ") : "", slen, serr ? serr : "");
 }
 
+/* A probe that broke or timed out where /proc does not show it as itself:
+ * say so (the probe's failure may be the place's, not the kernel's). */
+static json_t *note_where(const struct jctx *c, json_t *cause)
+{
+	const char *pn = c->env ? json_string_value(json_object_get(c->env, "proc_ns")) : NULL;
+	const char *why = json_string_value(json_object_get(cause, "why"));
+
+	for (int p = WHERE_PROC_OUTER; pn && why && p <= WHERE_PROC_NONE; p++)
+		if (!strcmp(pn, where_proc_name((enum where_proc)p))) {
+			json_object_set_new(cause, "why", json_pack("s++", why, "; where it ran: ",
+								    where_proc_cause((enum where_proc)p)));
+			break;
+		}
+	return cause;
+}
+
 /* A probe that did not measure: why, from how it ended. */
 static json_t *cause_of_ending(const struct jctx *c, const char *probe, const json_t *e)
 {
 	const char *status = json_string_value(json_object_get(e, "status")) ?: "";
 	const char *reason = json_string_value(json_object_get(e, "reason"));
 	const char *errname;
+	json_t *env_cause;
 	char ctx[512];
 
 	if (!strcmp(status, "timeout") || !strcmp(status, "broken"))
-		return cause_of_failure(probe, e, !strcmp(status, "timeout"));
+		return note_where(c, cause_of_failure(probe, e, !strcmp(status, "timeout")));
 	if (reason && !strncmp(reason, "not-applicable", 14))
 		return cause_new("not-applicable", "%s: %s", probe, reason);
+	if ((env_cause = cause_from_reason(probe, reason)))
+		return env_cause;
 	snprintf(ctx, sizeof(ctx), "%s: %s", probe, reason ? reason : "skipped");
 	errname = env_errname(json_object_get(e, "fields"));
 	return cause_explain_at(c->env, errname ? errname : env_errno_in_text(reason), ctx,
@@ -313,9 +340,20 @@ static json_t *cause_of_value(const struct jctx *c, const char *pk, const json_t
 		return cause_explain_at(c->env, val, ctx, new_level(c, pk, e));
 	}
 	if (val && !strcmp(val, "n/a")) {
+		const char *reason, *errname;
+		json_t *env_cause;
+
 		snprintf(key, sizeof(key), "%s_reason", dot + 1);
-		return cause_new("measurement-n/a", "%s=n/a: %s", pk,
-				 json_string_value(json_object_get(fields, key)) ?: "no reason given");
+		reason = json_string_value(json_object_get(fields, key));
+		snprintf(ctx, sizeof(ctx), "%s=n/a", pk);
+		if ((env_cause = cause_from_reason(ctx, reason)))
+			return env_cause;
+		/* "clone(CLONE_NEWPID) failed with ENOSPC": the environment's answer */
+		if ((errname = env_errno_in_text(reason))) {
+			snprintf(ctx, sizeof(ctx), "%s=n/a: %s", pk, reason);
+			return cause_explain_at(c->env, errname, ctx, new_level(c, pk, e));
+		}
+		return cause_new("measurement-n/a", "%s=n/a: %s", pk, reason ?: "no reason given");
 	}
 	return NULL;
 }

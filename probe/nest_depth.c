@@ -13,8 +13,14 @@
  * Each level is a child of the previous one made by clone(CLONE_NEWPID), which
  * exists since 2.6.24 (unshare(CLONE_NEWPID) only since 3.8); the deepest
  * level reports (depth, errno) over a pipe that every level inherits.
+ * Where /proc hides the levels above (a container with its own /proc), the
+ * stop is told from a count limit by experiment: the deepest level holds the
+ * chain while this process tries one more namespace beside it, one level below
+ * its own.  If that succeeds the count was not exhausted, so the stop was the
+ * nesting limit and `depth` levels were left (sibling_after_limit=ok).
+ *
  * Keys: depth, limit_errno, start_level (start_level_min when /proc hides the
- * levels above), limit_kind, max_pid_namespaces.
+ * levels above), limit_kind, sibling_after_limit, max_pid_namespaces.
  */
 #include "probe.h"
 
@@ -37,6 +43,7 @@
 struct level {
 	int depth;	/* levels below the starting namespace, this one included */
 	int report;	/* write end of the report pipe */
+	int hold[2];	/* the deepest level waits for EOF on hold[0] */
 	int expected;	/* 32 - start_level, or -1 when unknown */
 };
 
@@ -105,7 +112,10 @@ static struct start find_start_level(void)
 	int rel = nspid_level();
 	bool initial = proc_is_initial_ns();
 
-	if (rel >= 0 && initial)
+	/* the initial namespace's inode is fixed since 3.8 (PROC_PID_INIT_INO) */
+	if (self_pidns_ino() == 0xEFFFFFFCU)
+		st.level = 0;
+	else if (rel >= 0 && initial)
 		st.level = rel;
 	else if (rel >= 0)
 		st.min = rel + 1;	/* /proc's own namespace is not the initial one */
@@ -152,7 +162,10 @@ static int nest(void *arg)
 	struct level here = *(struct level *)arg;
 	struct level next = here;
 	pid_t pid;
+	char c;
 
+	close_fd(&here.hold[1]);	/* our copy, or the EOF would never come */
+	next.hold[1] = -1;
 	if (here.depth >= SAFETY_CAP) {
 		send_int(here.report, here.depth);
 		send_int(here.report, 0);
@@ -163,6 +176,7 @@ static int nest(void *arg)
 	if (pid < 0) {
 		send_int(here.report, here.depth);
 		send_int(here.report, errno);
+		recv_byte(here.hold[0], &c);	/* keep the chain while the top checks */
 		return 0;
 	}
 	/* The deepest level reports; each level waits for its child, so the
@@ -172,8 +186,9 @@ static int nest(void *arg)
 }
 
 /* max_level: the stop is the 32-level limit; below_max_level: something else
- * (e.g. user.max_pid_namespaces) stopped us first. */
-static void emit_limit_kind(int depth, int err, struct start st)
+ * (e.g. user.max_pid_namespaces) stopped us first.  sibling: the errno of one
+ * more namespace made beside the chain (-1 not tried). */
+static void emit_limit_kind(int depth, int err, struct start st, int sibling)
 {
 	/* A lower bound that already reaches 32 pins the level exactly. */
 	int level = st.level >= 0 ? st.level :
@@ -181,6 +196,10 @@ static void emit_limit_kind(int depth, int err, struct start st)
 
 	if (!err)
 		emit("limit_kind", "cap");
+	else if (level < 0 && (err == EINVAL || sibling == 0))
+		emit("limit_kind", "max_level");	/* EINVAL: no count limit before 4.9 */
+	else if (level < 0 && sibling > 0)
+		emit("limit_kind", "below_max_level");
 	else if (level < 0)
 		emit("limit_kind", "unknown");
 	else if (depth + level == MAX_PID_NS_LEVEL)
@@ -202,28 +221,54 @@ static void emit_max_pid_namespaces(void)
 		fclose(f);
 }
 
+static int exit_at_once(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* While the chain is held: can one more namespace be made one level below
+ * ours?  0 yes, else its errno. */
+static int sibling_namespace(void)
+{
+	pid_t pid = probe_clone(CLONE_NEWPID, exit_at_once, NULL);
+
+	if (pid < 0)
+		return errno;
+	wait_child(pid);
+	return 0;
+}
+
 /* Level 0 is this process: it makes level 1 itself, so that a refusal there
  * (EPERM) is seen directly.  Returns the depth reached, *err the errno at the
- * limit (0: the safety cap). */
-static int run_chain(int start_level, int *err)
+ * limit (0: the safety cap), *sibling sibling_namespace()'s answer while the
+ * chain stood (-1: not tried). */
+static int run_chain(int start_level, int *err, int *sibling)
 {
 	struct level first;
 	int fds[2], depth = 0;
 	pid_t pid;
 
 	sync_pipe(fds);
+	sync_pipe(first.hold);
 	first.depth = 1;
 	first.report = fds[1];
 	first.expected = start_level < 0 ? -1 : MAX_PID_NS_LEVEL - start_level;
+	*sibling = -1;
 	pid = clone_next(&first);
 	close_fd(&fds[1]);
+	close_fd(&first.hold[0]);
 	if (pid < 0) {
 		*err = errno;
 	} else {
 		if (recv_int(fds[0], &depth) < 0 || recv_int(fds[0], err) < 0)
 			die("a nested level died before reporting");
+		if (*err == ENOSPC && depth > 0)
+			*sibling = sibling_namespace();
+		close_fd(&first.hold[1]);	/* the deepest level may go: the chain unwinds */
 		wait_child(pid);
 	}
+	close_fd(&first.hold[1]);
 	close_fd(&fds[0]);
 	return depth;
 }
@@ -231,11 +276,11 @@ static int run_chain(int start_level, int *err)
 int main(void)
 {
 	struct start st;
-	int depth, err = 0;
+	int depth, err = 0, sibling;
 
 	probe_init("nest_depth");
 	st = find_start_level();
-	depth = run_chain(st.level, &err);
+	depth = run_chain(st.level, &err, &sibling);
 	if (depth == 0 && (err == EPERM || err == EACCES)) {
 		emit_result("clone_newpid", err);
 		not_applicable("clone(CLONE_NEWPID) failed with %s: refused (no CAP_SYS_ADMIN, or a seccomp or LSM policy)",
@@ -249,7 +294,9 @@ int main(void)
 	emit("depth", "%d", depth);
 	emit("limit_errno", "%s", err ? errno_name(err) : "none");
 	emit_start_level(st);
-	emit_limit_kind(depth, err, st);
+	emit_limit_kind(depth, err, st, sibling);
+	if (sibling >= 0)
+		emit_result("sibling_after_limit", sibling);
 	emit_max_pid_namespaces();
 	return PROBE_EXIT_MEASURED;
 }

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -420,16 +423,159 @@ int child_code(int status)
 	return -1;
 }
 
-int same_pid_ns(pid_t a, pid_t b)
-{
-	char pa[64], pb[64];
-	struct stat sa, sb;
+#define PROC_SUPER_MAGIC 0x9fa0
 
-	snprintf(pa, sizeof(pa), "/proc/%d/ns/pid", (int)a);
-	snprintf(pb, sizeof(pb), "/proc/%d/ns/pid", (int)b);
-	if (stat(pa, &sa) < 0 || stat(pb, &sb) < 0)
-		return -1;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+enum proc_view proc_view(void)
+{
+	struct statfs sf;
+	char buf[32], line[256];
+	ssize_t n;
+	FILE *f;
+	int ids = 0;
+
+	if (statfs("/proc", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return PROC_NONE;
+	n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return PROC_UNRELATED;
+	buf[n] = '\0';
+	if (atoi(buf) != (int)raw_getpid())
+		return PROC_OUTER;
+	/* the same number by chance: NSpid (4.1+) lists one id per level shown */
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "NSpid:", 6))
+			for (char *p = line + 6; *p; p++)
+				ids += (*p >= '0' && *p <= '9') && (p[1] < '0' || p[1] > '9');
+	if (f)
+		fclose(f);
+	return ids > 1 ? PROC_OUTER : PROC_OWN;
+}
+
+const char *proc_view_reason(enum proc_view v)
+{
+	switch (v) {
+	case PROC_OUTER:
+		return "/proc belongs to an outer PID namespace: mount a new one (unshare --mount-proc)";
+	case PROC_UNRELATED:
+		return "/proc belongs to a PID namespace this process is not in: mount a new one (unshare --mount-proc)";
+	case PROC_NONE:
+		return "no /proc: mount one (bwrap --proc /proc, unshare --mount-proc)";
+	default:
+		return NULL;
+	}
+}
+
+unsigned int self_pidns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) < 0 ? 0 : (unsigned int)st.st_ino;
+}
+
+void pidns_socketpair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+}
+
+/* One int (0 or the errno) as data, the descriptor (if any) as SCM_RIGHTS. */
+void pidns_send_self(int sock)
+{
+	int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int err = fd < 0 ? errno : 0;
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+	struct iovec iov = { &err, sizeof(err) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do
+		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (fd >= 0)
+		close(fd);
+	if (r != (ssize_t)sizeof(err))
+		die("send the namespace descriptor");
+}
+
+static int recv_ns_fd(int sock)
+{
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+	int err = 0, fd = -1;
+	struct iovec iov = { &err, sizeof(err) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t r;
+
+	do
+		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof(err))
+		die("the child died before passing its namespace");
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd < 0)
+		errno = err ? err : EBADF;
+	return fd;
+}
+
+#ifndef PIDFD_GET_PID_NAMESPACE
+#define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434	/* the same number on every architecture */
+#endif
+
+int pidns_recv(int sock, pid_t child, int allow_pidfd, const char **how)
+{
+	int fd = recv_ns_fd(sock), err = errno;
+
+	const char *no_pidfd = getenv("NSPROBE_TEST_NO_PIDFD");	/* tests: a kernel before 5.3 */
+
+	*how = "proc_self";
+	if (fd >= 0 || !allow_pidfd || (no_pidfd && !strcmp(no_pidfd, "1")))
+		return fd;
+	/* pidfd_open: 32fcb426ec00 (5.3); setns on a pidfd: 303cc571d107 (5.8);
+	 * PIDFD_GET_PID_NAMESPACE turns it into the namespace itself (6.11,
+	 * "pidfs: allow retrieval of namespace file descriptors", id unverified). */
+	fd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (fd >= 0) {
+		int nsfd = ioctl(fd, PIDFD_GET_PID_NAMESPACE, 0);
+
+		if (nsfd >= 0) {
+			close(fd);
+			*how = "pidfd_ioctl";
+			return nsfd;
+		}
+		*how = "pidfd";
+		return fd;
+	}
+	errno = err;
+	return -1;
+}
+
+const char *pidns_unavailable_reason(int err)
+{
+	const char *env = proc_view_reason(proc_view());
+
+	if (env)
+		return env;
+	return err == ENOENT ? "no /proc/self/ns/pid: kernel before 3.8 (57e8391d3276)"
+			     : "/proc/self/ns/pid could not be opened";
 }
 
 pid_t raw_getpid(void)

@@ -89,9 +89,37 @@ void kill_all_children(void);
 /* Exit status of a child: its exit code, or 128+signal. */
 int child_code(int status);
 
-/* Compare PID namespaces by st_dev/st_ino of /proc/<pid>/ns/pid (3.8+; before
- * 3.8 the file does not exist: returns -1 with errno ENOENT).  1 same, 0 differ. */
-int same_pid_ns(pid_t a, pid_t b);
+/* --- where /proc stands -------------------------------------------------------
+ * The mounted /proc may belong to an outer PID namespace (`unshare --pid --fork`
+ * without --mount-proc): /proc/<pid> then names someone else at our pids.  So a
+ * probe never looks its children up by pid; each child reads /proc/self, which
+ * resolves whenever the child is visible in /proc at all. */
+enum proc_view { PROC_OWN, PROC_OUTER, PROC_UNRELATED, PROC_NONE };
+enum proc_view proc_view(void);
+/* What cannot be measured because of it, naming the environment
+ * ("/proc belongs to an outer PID namespace: mount a new one (unshare
+ * --mount-proc)", "no /proc: ..."); NULL for PROC_OWN. */
+const char *proc_view_reason(enum proc_view v);
+
+/* This process's PID namespace inode, from fstat of /proc/self/ns/pid (3.8+);
+ * 0 when unreadable.  Namespace inodes are unique across the system (one
+ * allocator, proc_alloc_inum), so the inode alone compares namespaces. */
+unsigned int self_pidns_ino(void);
+
+/* A child's PID namespace as a descriptor, without /proc/<pid>: the child
+ * calls pidns_send_self() (opens /proc/self/ns/pid and passes it over the
+ * socket with SCM_RIGHTS, or passes its errno); the parent pidns_recv().  With
+ * allow_pidfd, a child that could not send one is reached by pidfd_open(2)
+ * (5.3+), turned into the namespace by PIDFD_GET_PID_NAMESPACE (6.11+), else
+ * kept as a pidfd, which setns(2) accepts from 5.8.  *how: "proc_self",
+ * "pidfd_ioctl" (both namespace descriptors) or "pidfd".
+ * Returns the fd, or -1 with errno the child's (or pidfd_open's) error. */
+void pidns_socketpair(int sv[2]);
+void pidns_send_self(int sock);
+int pidns_recv(int sock, pid_t child, int allow_pidfd, const char **how);
+/* Why a child's namespace descriptor could not be had (err from pidns_recv):
+ * the environment when /proc is not ours, else "kernel before 3.8". */
+const char *pidns_unavailable_reason(int err);
 
 /* The raw getpid/gettid system calls, bypassing any C-library cache. */
 pid_t raw_getpid(void);

@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ struct pipes {
 	int alive[2];	/* members and init hold the write end */
 	int hold[2];	/* only main holds the write end: members block on it */
 	int ready[2];	/* init says "members started" */
+	int sock[2];	/* init passes its /proc/self/ns/pid (SCM_RIGHTS) */
 };
 
 static void member(struct pipes *p)
@@ -53,6 +55,7 @@ static int init_main(void *arg)
 	close_fd(&p->alive[0]);
 	close_fd(&p->hold[1]);
 	close_fd(&p->ready[0]);
+	close_fd(&p->sock[0]);
 	for (int i = 0; i < MEMBERS; i++) {
 		pid_t pid = fork();
 
@@ -61,6 +64,7 @@ static int init_main(void *arg)
 		if (pid == 0)
 			member(p);
 	}
+	pidns_send_self(p->sock[1]);
 	send_byte(p->ready[1], 'r');
 	recv_byte(p->hold[0], &c);
 	return 0;
@@ -122,13 +126,15 @@ static void measure_fork_after_init_exit(int nsfd)
 static void measure_init_death(void)
 {
 	struct pipes p;
-	char path[64], c;
-	int nsfd;
+	const char *via;
+	char c;
+	int nsfd, ns_err;
 	pid_t init;
 
 	sync_pipe(p.alive);
 	sync_pipe(p.hold);
 	sync_pipe(p.ready);
+	pidns_socketpair(p.sock);
 	init = probe_clone(CLONE_NEWPID, init_main, &p);
 	if (init < 0) {
 		int err = errno;
@@ -141,10 +147,20 @@ static void measure_init_death(void)
 	}
 	close_fd(&p.alive[1]);
 	close_fd(&p.ready[1]);
+	close_fd(&p.sock[1]);
+	/* The init's own /proc/self, not /proc/<init>: a /proc of an outer
+	 * namespace names another process there.  Without /proc, only a namespace
+	 * descriptor from the pidfd (6.11+) will do: setns on the pidfd of a dead
+	 * process fails ESRCH. */
+	nsfd = pidns_recv(p.sock[0], init, 1, &via);	/* before the kill */
+	ns_err = errno;
+	if (nsfd >= 0 && !strcmp(via, "pidfd")) {
+		close_fd(&nsfd);
+		ns_err = ENOSYS;
+	}
+	close_fd(&p.sock[0]);
 	if (recv_byte(p.ready[0], &c) < 0)
 		die("init died before starting its members");
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);	/* before the kill */
 	kill_child(init);
 	emit("members", "%d", MEMBERS);
 	emit("members_killed", "%s", all_members_gone(p.alive[0]) ? "yes" : "no");
@@ -153,7 +169,7 @@ static void measure_init_death(void)
 	close_fd(&p.alive[0]);
 	close_fd(&p.ready[0]);
 	if (nsfd < 0) {
-		emit_na("fork_after_init_exit", "no /proc/PID/ns/pid: kernel before 3.8 (57e8391d3276)");
+		emit_na("fork_after_init_exit", "%s", pidns_unavailable_reason(ns_err));
 		return;
 	}
 	measure_fork_after_init_exit(nsfd);

@@ -9,7 +9,10 @@
  * CLONE_PARENT), which do_fork had refused since 3.8 even without any setns.
  *
  * The target namespace's init is a helper made by clone(CLONE_NEWPID) (2.6.24+)
- * kept alive on a pipe.  Each key runs in a fresh process.  A CLONE_PARENT
+ * kept alive on a pipe.  It passes its own /proc/self/ns/pid to us over a
+ * socket (SCM_RIGHTS): /proc/<helper pid> would name another process when
+ * /proc belongs to an outer namespace.  Without /proc, pidfd_open (5.3; setns
+ * accepts a pidfd from 5.8) reaches it.  Each key runs in a fresh process.  A CLONE_PARENT
  * child belongs to its creator's parent, so those clones are made by a
  * grandchild under a middle process that reaps everything: nothing escapes.
  *
@@ -26,6 +29,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -38,7 +42,10 @@
 #define STACK_SIZE (64 * 1024)
 
 static pid_t helper;		/* init of the target namespace */
-static char helper_ns[64];	/* /proc/<helper>/ns/pid */
+static int target_fd = -1;	/* its namespace (or a pidfd), -1 when unavailable */
+static int target_err;		/* why target_fd is -1 */
+static const char *target_via;	/* "proc_self" or "pidfd" */
+static unsigned int target_ino;	/* its namespace inode, 0 unknown (pidfd) */
 
 /* A thread shares our memory: it touches only its own stack, then exits. */
 static int empty_task(void *arg)
@@ -81,15 +88,7 @@ static int try_pthread(void)
 /* Enter the helper's namespace for our children: 0 or the errno. */
 static int enter_target(void)
 {
-	int fd = open(helper_ns, O_RDONLY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (setns(fd, CLONE_NEWPID) < 0)
-		err = errno;
-	close(fd);
-	return err;
+	return setns(target_fd, CLONE_NEWPID) < 0 ? errno : 0;
 }
 
 static void report_thread(int out, void *arg)
@@ -141,27 +140,35 @@ struct parent_result {
 	int in_target;	/* 1 the sibling is in the helper's namespace, 0 not, -1 unknown */
 };
 
-/* The CLONE_PARENT child: lives until the middle process closes `release`. */
+/* The CLONE_PARENT child: says which namespace it is in (its own
+ * /proc/self, never /proc/<pid>), then lives until the middle process closes
+ * `release`. */
+struct sibling_fds {
+	int release;
+	int report;
+};
+
 static int sibling(void *arg)
 {
-	int fd = *(int *)arg;
+	const struct sibling_fds *fds = arg;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	recv_byte(fd, &c);
+	send_int(fds->report, (int)self_pidns_ino());
+	recv_byte(fds->release, &c);
 	return 0;
 }
 
 /* The grandchild: optionally setns, then clone(flags|CLONE_PARENT); sends
  * (setns errno, clone errno, sibling pid) to the middle process. */
-static void grandchild(bool do_setns, int flags, int release, int out)
+static void grandchild(bool do_setns, int flags, struct sibling_fds *fds, int out)
 {
 	int err = do_setns ? enter_target() : 0;
 	pid_t pid = 0;
 
 	send_int(out, err);
 	if (!err) {
-		pid = clone(sibling, new_stack(), flags | CLONE_PARENT | SIGCHLD, &release);
+		pid = clone(sibling, new_stack(), flags | CLONE_PARENT | SIGCHLD, fds);
 		err = pid < 0 ? errno : 0;
 	}
 	send_int(out, err);
@@ -181,27 +188,33 @@ static void middle(int out, void *arg)
 	const struct clone_parent_case *cp = arg;
 	bool do_setns = cp->do_setns;
 	int flags = cp->flags;
-	int release[2], rep[2], sib = 0;
+	int release[2], rep[2], sibrep[2], sib = 0, sib_ino = 0;
 	struct parent_result r = { 0, 0, -1 };
+	struct sibling_fds fds;
 	pid_t pid;
 
 	sync_pipe(release);
 	sync_pipe(rep);
+	sync_pipe(sibrep);
 	pid = probe_fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
 		close_fd(&release[1]);
 		close_fd(&rep[0]);
-		grandchild(do_setns, flags, release[0], rep[1]);
+		close_fd(&sibrep[0]);
+		fds = (struct sibling_fds){ release[0], sibrep[1] };
+		grandchild(do_setns, flags, &fds, rep[1]);
 	}
 	close_fd(&release[0]);
 	close_fd(&rep[1]);
+	close_fd(&sibrep[1]);
 	if (recv_int(rep[0], &r.setns_err) < 0 || recv_int(rep[0], &r.clone_err) < 0 ||
 	    recv_int(rep[0], &sib) < 0)
 		die("grandchild died before reporting");
-	if (sib > 0)
-		r.in_target = same_pid_ns(sib, helper);
+	if (sib > 0 && recv_int(sibrep[0], &sib_ino) == 0 && sib_ino && target_ino)
+		r.in_target = (unsigned int)sib_ino == target_ino;
+	close_fd(&sibrep[0]);
 	close_fd(&release[1]);	/* the sibling may go */
 	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
 		;
@@ -223,14 +236,23 @@ static struct parent_result measure_clone_parent(bool do_setns, int flags)
 
 /* --- main -------------------------------------------------------------------- */
 
-/* The target namespace's init: lives until main closes the hold pipe. */
+/* The target namespace's init: passes its namespace, then lives until main
+ * closes the hold pipe. */
+struct helper_fds {
+	int hold[2];
+	int sock[2];
+};
+
 static int hold_helper(void *arg)
 {
-	int *hold = arg;
+	struct helper_fds *h = arg;
 	char c;
 
-	close_fd(&hold[1]);	/* our copy, or we would never see EOF */
-	recv_byte(hold[0], &c);
+	close_fd(&h->hold[1]);	/* our copy, or we would never see EOF */
+	close_fd(&h->sock[0]);
+	pidns_send_self(h->sock[1]);
+	close_fd(&h->sock[1]);
+	recv_byte(h->hold[0], &c);
 	return 0;
 }
 
@@ -244,8 +266,12 @@ static bool setns_failed(const char *key, int err)
 		not_applicable("setns(CLONE_NEWPID) failed with %s: no privilege to enter a PID namespace",
 			       errno_name(err));
 	}
-	emit_na(key, "setns(CLONE_NEWPID) failed with %s: kernel before 3.8 cannot enter a PID namespace",
-		errno_name(err));
+	if (err == EINVAL && !strcmp(target_via, "pidfd"))
+		emit_na(key, "setns(CLONE_NEWPID) on a pidfd failed with EINVAL: kernel before 5.8 "
+			"(303cc571d107), and %s", pidns_unavailable_reason(target_err));
+	else
+		emit_na(key, "setns(CLONE_NEWPID) failed with %s: the target namespace is not below "
+			"this process's own", errno_name(err));
 	return true;
 }
 
@@ -257,14 +283,16 @@ static void measure_setns_keys(void)
 		{ "fork_then_thread", try_fork_then_thread },
 	};
 	struct parent_result r;
-	struct stat st;
 
-	if (stat(helper_ns, &st) < 0) {
+	if (target_fd < 0) {
+		const char *why = pidns_unavailable_reason(target_err);
+
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			emit_na(keys[i].key, "no /proc/PID/ns/pid: kernel before 3.8 (57e8391d3276)");
-		emit_na("clone_parent", "no /proc/PID/ns/pid: kernel before 3.8 (57e8391d3276)");
+			emit_na(keys[i].key, "%s", why);
+		emit_na("clone_parent", "%s", why);
 		return;
 	}
+	emit("target_ns_via", "%s", target_via);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		int result = 0, err = measure_after_setns(keys[i].fn, &result);
 
@@ -283,11 +311,13 @@ static void measure_setns_keys(void)
 int main(void)
 {
 	struct parent_result r;
-	int hold[2];
+	struct helper_fds h;
+	struct stat st;
 
 	probe_init("thread_after_setns");
-	sync_pipe(hold);
-	helper = probe_clone(CLONE_NEWPID, hold_helper, hold);
+	sync_pipe(h.hold);
+	pidns_socketpair(h.sock);
+	helper = probe_clone(CLONE_NEWPID, hold_helper, &h);
 	if (helper < 0) {
 		int err = errno;
 
@@ -302,14 +332,20 @@ int main(void)
 			emit_na(*k, "clone(CLONE_NEWPID) fails EINVAL: no PID namespaces (CONFIG_PID_NS=n)");
 		return PROBE_EXIT_MEASURED;
 	}
-	close_fd(&hold[0]);
-	snprintf(helper_ns, sizeof(helper_ns), "/proc/%d/ns/pid", (int)helper);
+	close_fd(&h.hold[0]);
+	close_fd(&h.sock[1]);
+	target_fd = pidns_recv(h.sock[0], helper, 1, &target_via);
+	target_err = errno;
+	close_fd(&h.sock[0]);
+	if (target_fd >= 0 && strcmp(target_via, "pidfd") && fstat(target_fd, &st) == 0)
+		target_ino = (unsigned int)st.st_ino;
 	measure_setns_keys();
 
 	r = measure_clone_parent(false, CLONE_NEWPID);
 	emit_result("newpid_parent", r.clone_err);
 
-	close_fd(&hold[1]);
+	close_fd(&target_fd);
+	close_fd(&h.hold[1]);
 	wait_child(helper);
 	return PROBE_EXIT_MEASURED;
 }

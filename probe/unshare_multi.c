@@ -32,15 +32,17 @@
 
 /* --- cases run in a fresh process; each reports ints over `out` ------------ */
 
-/* A child that reports the pid it sees for itself, then waits for EOF on the
- * hold pipe so that its /proc/PID/ns/pid can be compared while it lives.  It
- * closes its inherited copy of the write end, or that EOF would never come. */
+/* A child that reports the pid it sees for itself and its namespace inode
+ * (from its own /proc/self: /proc/<pid> may belong to an outer namespace and
+ * name someone else), then waits for EOF on the hold pipe.  It closes its
+ * inherited copy of the write end, or that EOF would never come. */
 static void report_and_hold(int out, int hold[2])
 {
 	char token;
 
 	close_fd(&hold[1]);
 	send_int(out, (int)raw_getpid());
+	send_int(out, (int)self_pidns_ino());
 	recv_byte(hold[0], &token);
 	_exit(0);
 }
@@ -107,15 +109,14 @@ static void *unshare_and_fork(void *arg)
 }
 
 /* Is the sibling's child in the unsharer child's namespace?  By namespace
- * inode where /proc/PID/ns exists (57e8391d3276, 3.8), else by whether the
+ * inode where /proc/self/ns exists (57e8391d3276, 3.8), else by whether the
  * child's own view of its pid differs from its parent's view. */
-static void compare_children(int out, pid_t first, pid_t second, int second_seen)
+static void compare_children(int out, int first_ino, pid_t second, int second_seen,
+			     int second_ino)
 {
-	int same = same_pid_ns(first, second);
-
-	if (same >= 0) {
+	if (first_ino && second_ino) {
 		send_int(out, 1);
-		send_int(out, same);
+		send_int(out, first_ino == second_ino);
 	} else {
 		send_int(out, 0);
 		send_int(out, second_seen != (int)second);
@@ -125,7 +126,7 @@ static void compare_children(int out, pid_t first, pid_t second, int second_seen
 static void case_from_thread(int out, void *arg)
 {
 	struct from_thread ft;
-	int err, first, first_seen = 0, second_seen = 0, rc;
+	int err, first, first_seen = 0, second_seen = 0, first_ino = 0, second_ino = 0, rc;
 	pthread_t thread;
 	pid_t second;
 
@@ -144,7 +145,8 @@ static void case_from_thread(int out, void *arg)
 		pthread_join(thread, NULL);
 		return;
 	}
-	if (recv_int(ft.done[0], &first) < 0 || recv_int(ft.seen[0], &first_seen) < 0)
+	if (recv_int(ft.done[0], &first) < 0 || recv_int(ft.seen[0], &first_seen) < 0 ||
+	    recv_int(ft.seen[0], &first_ino) < 0)
 		die("first child did not report");
 	/* Only now, after the other thread's unshare and fork, does this thread fork. */
 	second = probe_fork();
@@ -152,11 +154,11 @@ static void case_from_thread(int out, void *arg)
 		die("fork from the sibling thread");
 	if (second == 0)
 		report_and_hold(ft.seen[1], ft.hold);
-	if (recv_int(ft.seen[0], &second_seen) < 0)
+	if (recv_int(ft.seen[0], &second_seen) < 0 || recv_int(ft.seen[0], &second_ino) < 0)
 		die("sibling's child did not report");
 	send_int(out, first_seen);
 	send_int(out, second_seen);
-	compare_children(out, (pid_t)first, second, second_seen);
+	compare_children(out, first_ino, second, second_seen, second_ino);
 	close_fd(&ft.hold[1]);
 	wait_child(second);
 	pthread_join(thread, NULL);

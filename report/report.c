@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks/judge.h"
+#include "checks/where.h"
 #include "report/outfile.h"
 
 #ifndef NSPROBE_VERSION
@@ -39,6 +40,8 @@ json_t *report_entry_new(const char *source, const char *release, json_t *host,
 		environment = json_null();
 	if (!probes)
 		probes = json_object();
+	if (json_is_object(environment))
+		where_refine(environment, probes);   /* a level only nest_depth could tell */
 	verdict = judge(kb, release, probes, json_is_object(environment) ? environment : NULL, err);
 	if (!verdict) {
 		nerr_prefix(err, "judging %s", release);

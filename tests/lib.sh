@@ -17,3 +17,15 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 check() { local d=$1; shift; if "$@"; then checks=$((checks + 1)); echo "ok - $d"; else fail "$d"; fi; }
 # json FILE EXPR: evaluate a python expression over the JSON document `j`.
 json() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1" "$2"; }
+# copy_tree DIR: a copy of the build (nsprobe, the probes, kernels.json) under
+# DIR that any user can read and run (CI's clone is mode 700); prints the
+# nsprobe path.  build/nsprobe finds ../kernels.json and build/probe/ next to itself.
+copy_tree() {
+	mkdir -p "$1/build/probe"
+	cp "$NSPROBE" "$1/build/nsprobe"
+	cp "$TOP/$BUILD"/probe/* "$1/build/probe/" 2>/dev/null
+	rm -f "$1"/build/probe/*.d
+	cp "$TOP/kernels.json" "$1/kernels.json"
+	chmod -R a+rX "$1"
+	echo "$1/build/nsprobe"
+}

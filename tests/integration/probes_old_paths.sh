@@ -153,8 +153,11 @@ check "nest_depth: depth=n/a" expect "$T/nopidns_nest_depth.out" depth n/a
 check "thread_after_setns: newpid_parent=n/a" expect "$T/nopidns_thread_after_setns.out" newpid_parent n/a
 
 # --- 4. no /proc/PID/ns (before 3.8), in a private mount namespace ---------------
+# Without /proc the probes reach a child's namespace through pidfd_open (5.3+);
+# NSPROBE_TEST_NO_PIDFD=1 takes that away as an older kernel would.  The reason
+# then names the place (no /proc), not the kernel.
 if command -v unshare >/dev/null && unshare -m --propagation private true 2>/dev/null; then
-	hide() { unshare -m --propagation private sh -c 'mount -t tmpfs none /proc && exec "$0"' "$1"; }
+	hide() { NSPROBE_TEST_NO_PIDFD=${NSPROBE_TEST_NO_PIDFD-1} unshare -m --propagation private sh -c 'mount -t tmpfs none /proc && exec "$0"' "$1"; }
 	export -f hide
 	o=$T/noproc_setns.out
 	check "thread_after_setns without /proc/PID/ns" run noproc_setns \
@@ -162,13 +165,22 @@ if command -v unshare >/dev/null && unshare -m --propagation private true 2>/dev
 	check "... exits 0" expect "$o" exit 0
 	check "... thread=n/a" expect "$o" thread n/a
 	check "... clone_parent=n/a" expect "$o" clone_parent n/a
+	check "... the reason names the place" grep -q '^thread_reason=no /proc: mount one' "$o"
+	o=$T/noproc_setns_pidfd.out
+	check "thread_after_setns without /proc, with pidfd_open" run noproc_setns_pidfd \
+		bash -c 'NSPROBE_TEST_NO_PIDFD= hide "$0"' "$PROBES/thread_after_setns"
+	check "... thread=EINVAL (measured through the pidfd)" expect "$o" thread EINVAL
+	check "... target_ns_via names the pidfd" grep -qE '^target_ns_via=pidfd(_ioctl)?$' "$o"
 	o=$T/noproc_reaper.out
 	check "reaper_death without /proc/PID/ns" run noproc_reaper bash -c 'hide "$0"' "$PROBES/reaper_death"
 	check "... fork_after_init_exit=n/a" expect "$o" fork_after_init_exit n/a
 	o=$T/noproc_nest.out
 	check "nest_depth without NSpid" run noproc_nest bash -c 'hide "$0"' "$PROBES/nest_depth"
 	check "... start_level=n/a" expect "$o" start_level n/a
-	check "... limit_kind=unknown" expect "$o" limit_kind unknown
+	# the sibling namespace made beside the held chain tells the level limit
+	# from a count limit even though the level is unknown
+	check "... limit_kind=max_level" expect "$o" limit_kind max_level
+	check "... sibling_after_limit=ok" expect "$o" sibling_after_limit ok
 else
 	echo "# no private mount namespace here: /proc-hiding cases not run"
 fi
