@@ -11,7 +11,7 @@
 [ -x "$NSPROBE" ] || fail "missing $NSPROBE (make test-build)"
 command -v python3 >/dev/null || skip "python3 needed to parse the JSON"
 export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$TOP/kernels.json}
-REPLAY=$TOP/tests/replay/el7-1160-refuses-multithread
+REPLAY=$TOP/tests/replay/captured-3.10.46   # recorded on a real 3.10.46 host
 [ -d "$REPLAY" ] || fail "missing replay $REPLAY"
 CMDS="run list lookup explain go qualify merge"
 VERSION=$("$NSPROBE" --version)
