@@ -19,6 +19,7 @@
 #include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
+#include "report/outfile.h"
 #include "report/report.h"
 #include "report/runner.h"
 #include "report/term.h"
@@ -195,7 +196,7 @@ int cmd_go(int argc, char **argv)
 
 	if (rc < 0)
 		return cli_status(rc);
-	if (goelf_inspect(a.binary, &g, &err)) {
+	if (outfile_check("--json", a.json_path, &err) < 0 || goelf_inspect(a.binary, &g, &err)) {
 		nerr_prefix(&err, "go");
 		nerr_print(&err);
 		return 2;
