@@ -13,7 +13,7 @@ command -v python3 >/dev/null || skip "python3 needed to parse the JSON"
 export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$TOP/kernels.json}
 REPLAY=$TOP/tests/replay/captured-3.10.46   # recorded on a real 3.10.46 host
 [ -d "$REPLAY" ] || fail "missing replay $REPLAY"
-CMDS="run list lookup explain go qualify merge"
+CMDS="run list lookup explain go qualify merge exec"
 VERSION=$("$NSPROBE" --version)
 check "nsprobe --version: 'nsprobe X.Y.Z' ($VERSION)" grep -qE '^nsprobe [0-9]+\.[0-9]+' <<<"$VERSION"
 
@@ -47,13 +47,13 @@ for c in $CMDS; do
 	usage_error "$c --no-such-option" "$c" "$c" --no-such-option
 	check "... names the option" grep -qF -- "--no-such-option" "$T/err"
 	usage_error "$c -Z" "$c" "$c" -Z
-	# a missing option argument: every command has --kernels FILE but merge (-o FILE)
-	opt=--kernels; [ "$c" = merge ] && opt=-o
+	# a missing option argument: every command has --kernels FILE but merge (-o FILE) and exec (-N)
+	case $c in merge) opt=-o ;; exec) opt=-N ;; *) opt=--kernels ;; esac
 	usage_error "$c $opt (no argument)" "$c" "$c" "$opt"
 	check "... says it needs an argument" grep -q -- "$opt needs an argument" "$T/err"
 done
 # a missing operand
-for c in lookup explain go qualify merge; do
+for c in lookup explain go qualify merge exec; do
 	usage_error "$c (no operand)" "$c" "$c"
 	check "... says what is missing: $(head -1 "$T/err")" grep -qE "no [A-Z]+|no kernel IMAGE" "$T/err"
 done
@@ -107,6 +107,7 @@ want explain --json --no-probe --kernels --probe-dir --timeout
 want go --json --report --kernel --replay --kernels --probe-dir --timeout
 want qualify --json --timeout -j --append --accel --kernels --write-initramfs --save-console -v --verbose
 want merge -f --format -o --output
+want exec -N --levels -F --count --mount-proc --as-init
 for c in $CMDS; do want "$c" -h --help --version; done
 
 # --- 3. options before or after operands ------------------------------------------------
@@ -124,6 +125,15 @@ check "explain -- '-bash: ...': text after -- is text, even '--no-probe'" \
 	grep -q '^text: -bash: fork: Cannot allocate memory --no-probe$' "$T/dash.txt"
 usage_error "explain '-bash: fork...' without --" explain explain "-bash: fork: Cannot allocate memory" --no-probe
 check "... the message says text starting with '-' goes after '--'" grep -q "after '--'" "$T/err"
+# exec stops at its first operand: what follows is CMD's, even --help (nothing of nsprobe's runs
+# it: the command does not exist; creating the namespace needs root)
+usage_error "exec -N 2 -l (an unknown option before CMD)" exec exec -N 2 -l
+if [ "$(id -u)" = 0 ]; then
+	"$NSPROBE" exec -N 1 /nonexistent-i13b --help > "$T/out" 2> "$T/err"
+	rc=$?
+	check "exec CMD --help: --help is CMD's (exit 127: CMD not found; got $rc)" [ "$rc" = 127 ]
+	check "... and no usage of nsprobe's printed" bash -c "! grep -q '^usage:' '$T/out' '$T/err'"
+fi
 "$NSPROBE" lookup 3.10.0 --json - > "$T/a.json" && "$NSPROBE" lookup --json - 3.10.0 > "$T/b.json"
 check "lookup RELEASE --json - = lookup --json - RELEASE" cmp -s "$T/a.json" "$T/b.json"
 "$NSPROBE" --json "$T/o1.json" --replay "$REPLAY" --quiet; "$NSPROBE" run --replay "$REPLAY" --quiet --json "$T/o2.json"
