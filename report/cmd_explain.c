@@ -14,6 +14,7 @@
 
 #include "checks/explain.h"
 #include "checks/host.h"
+#include "checks/infile.h"
 #include "checks/kb.h"
 #include "checks/nerr.h"
 #include "report/commands.h"
@@ -427,7 +428,12 @@ int cmd_explain(int argc, char **argv)
 		free(a.text);
 		return rc > 0 ? 0 : 2;
 	}
-	if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
+	if (outfile_check("--json", a.json_path, &err) < 0 ||
+	    (a.kernels && infile_check("--kernels", a.kernels, 0, &err) < 0)) {
+		nerr_prefix(&err, "explain");
+		nerr_print(&err);
+		rc = 2;
+	} else if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
 		fprintf(stderr, "nsprobe: explain: kernels.json not found (use --kernels FILE)\n");
 		rc = 2;
 	} else if (kb_load(path, &kb, &err) < 0) {

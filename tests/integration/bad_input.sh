@@ -113,6 +113,16 @@ check "--kernels a FIFO: exit $rc is 2 ($(cat "$T/err"))" test "$rc" = 2 -a -n "
 ns run --quiet --kernels "$T" 2>"$T/err" >/dev/null
 rc=$?
 check "--kernels a directory: exit $rc is 2 ($(cat "$T/err"))" test "$rc" = 2 -a -n "$(grep 'not a regular file: a directory' "$T/err")"
+ns explain --no-probe --kernels "$T" "invalid argument" 2>"$T/err" >/dev/null
+rc=$?
+check "explain --kernels a directory: exit $rc is 2 ($(cat "$T/err"))" test "$rc" = 2 -a -n "$(grep 'not a regular file: a directory' "$T/err")"
+ln -s "$T/nowhere" "$T/dangling"
+ns explain --no-probe --json "$T/dangling" "invalid argument" 2>"$T/err" >/dev/null
+rc=$?
+check "explain --json a dangling symlink: exit $rc is 2 ($(cat "$T/err"))" test "$rc" = 2 -a ! -e "$T/nowhere"
+ns go --json "$T/dangling" "$H/fault_probe" 2>"$T/err" >/dev/null
+rc=$?
+check "go --json a dangling symlink: exit $rc is 2 ($(cat "$T/err"))" test "$rc" = 2 -a ! -e "$T/nowhere"
 ns explain --no-probe $'Invalid argument \xff\xfe from unshare' 2>"$T/err" >"$T/out"
 rc=$?
 check "explain, invalid UTF-8: exit $rc is 2" test "$rc" = 2
