@@ -33,11 +33,11 @@ nested() {
 }
 
 # run_in NAME CMD...: run CMD (which ends in an nsprobe command line) with
-# --json $T/out/NAME.json; its exit status in $T/NAME.rc.
+# `run`, $RUN_EXTRA and --json $T/out/NAME.json; its exit status in $T/NAME.rc.
 run_in() {
 	local name=$1 rc=0
 	shift
-	"$@" run --timeout 20 --json "$T/out/$name.json" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
+	"$@" run --timeout 20 ${RUN_EXTRA:-} --json "$T/out/$name.json" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
 	echo "$rc" >"$T/$name.rc"
 	[ -s "$T/out/$name.json" ] || fail "$name: no report (exit $rc): $(head -c 600 "$T/$name.err")"
 }
@@ -161,6 +161,19 @@ if command -v bwrap >/dev/null; then
 		pidns-nesting-limit=untestable env.proc_ns=own env.no_new_privs=True
 else
 	echo "# bwrap (bubblewrap) not installed: case not run"
+fi
+
+# --- 5b. bubblewrap without /proc -------------------------------------------------
+# Nothing finds its own files through /proc/self/exe there: name them.
+if command -v bwrap >/dev/null; then
+	RUN_EXTRA="--kernels $T/tree/kernels.json --probe-dir $T/tree/build/probe" \
+		run_in noproc bwrap --ro-bind / / --dev /dev --tmpfs /proc --unshare-pid \
+		--bind "$T/out" "$T/out" "$COPY"
+	check "no /proc: exit 0, probes measure through pidfds, only the nesting untestable" \
+		judge noproc 0 nested-pidns 'nested 1 level deep: 31 levels left' \
+		pidns-nesting-limit=untestable env.proc_ns=none env.pid_ns_level=1
+	check "no /proc: thread_after_setns reached its target without /proc" \
+		grep -q '"target_ns_via": "pidfd' "$T/out/noproc.json"
 fi
 
 # --- 6. a Docker-like seccomp profile ---------------------------------------------
