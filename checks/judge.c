@@ -21,6 +21,7 @@ struct jctx {
 	const json_t *probes;
 	const json_t *env;      /* NULL when unknown */
 	json_t *expect;         /* kb_expect() of the release, or NULL */
+	char base[32];          /* the release's "X.Y.0" (for if_differs words), or "" */
 	json_t *out;            /* {id: result} */
 };
 
@@ -493,33 +494,55 @@ static json_t *expectation(const struct jctx *c, const char *id, json_t *beh)
 	return exp ? json_incref(exp) : json_pack("{s:s, s:{}}", "expect", "unknown", "values");
 }
 
-/* agrees_with_release: status and the expected values of the observed keys. */
-static void compare(json_t *res, json_t *exp, json_t *obs)
+/* The words for a differing key: kernels.json's if_differs text for it (with
+ * "{base}" replaced by the release's X.Y.0) before the values, or the values. */
+static json_t *differ_words(const struct jctx *c, json_t *exp, const char *pk, const char *got,
+			    const char *want)
+{
+	const char *hint = json_string_value(json_object_get(json_object_get(exp, "if_differs"), pk));
+	const char *at = hint ? strstr(hint, "{base}") : NULL;
+
+	if (!hint)
+		return json_sprintf("%s=%s, the release expects %s", pk, got, want);
+	if (at && c->base[0])
+		return json_sprintf("%.*s%s%s (%s=%s, the release expects %s)", (int)(at - hint), hint, c->base,
+				    at + 6, pk, got, want);
+	return json_sprintf("%s (%s=%s, the release expects %s)", hint, pk, got, want);
+}
+
+/* agrees_with_release: status and the expected values of the observed keys;
+ * differs names what differs ("status", "probe.key"), disagreements says it. */
+static void compare(const struct jctx *c, json_t *res, json_t *exp, json_t *obs)
 {
 	const char *st = json_string_value(json_object_get(res, "status"));
 	const char *want = json_string_value(json_object_get(exp, "expect")) ?: "unknown";
-	json_t *dis = json_array(), *v;
+	json_t *dis = json_array(), *differs = json_array(), *v;
 	const char *pk;
 	int agree;
 
 	if (!strcmp(st, "untestable") || !strcmp(want, "unknown")) {
 		json_object_set_new(res, "agrees_with_release", json_null());
 		json_decref(dis);
+		json_decref(differs);
 		return;
 	}
 	agree = !strcmp(st, want);
-	if (!agree)
+	if (!agree) {
+		json_array_append_new(differs, json_string("status"));
 		json_array_append_new(dis, json_sprintf("status %s, the release expects %s", st, want));
+	}
 	json_object_foreach(json_object_get(exp, "values"), pk, v) {
 		json_t *got = json_object_get(obs, pk);
 
 		if (got && !json_equal(got, v)) {
 			agree = 0;
-			json_array_append_new(dis, json_sprintf("%s=%s, the release expects %s", pk,
-								json_string_value(got), json_string_value(v)));
+			json_array_append_new(differs, json_string(pk));
+			json_array_append_new(dis, differ_words(c, exp, pk, json_string_value(got),
+								json_string_value(v)));
 		}
 	}
 	json_object_set_new(res, "agrees_with_release", json_boolean(agree));
+	json_object_set_new(res, "differs", differs);
 	if (json_array_size(dis))
 		json_object_set_new(res, "disagreements", dis);
 	else
@@ -549,7 +572,7 @@ static json_t *judge_one(struct jctx *c, const char *id, int depth)
 		json_object_set(res, "expected_source", json_object_get(exp, "source"));
 	if (json_object_get(exp, "basis"))
 		json_object_set(res, "expected_basis", json_object_get(exp, "basis"));
-	compare(res, exp, obs);
+	compare(c, res, exp, obs);
 	json_object_set_new(res, "observed", obs);
 	json_object_del(res, "deciding_keys");
 	json_object_set(res, "commits", json_object_get(beh, "commits"));
@@ -594,8 +617,10 @@ json_t *judge(const struct kb *kb, const char *release, const json_t *probes,
 		return nerr_set(err, EINVAL, "judge: the probes object is missing"), NULL;
 	if (json_is_null(environment))
 		c.env = NULL;
-	if (release && kver_parse(release, &kv, NULL) == 0)
+	if (release && kver_parse(release, &kv, NULL) == 0) {
 		c.expect = kb_expect(kb, &kv);
+		snprintf(c.base, sizeof(c.base), "%u.%u.0", kv.major, kv.minor);
+	}
 	c.out = json_object();
 	json_object_foreach(kb_behaviours(kb), id, beh)
 		judge_one(&c, id, 0);

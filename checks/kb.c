@@ -166,20 +166,20 @@ static int check_range(const struct kb *kb, const char *id, const char *field, s
 {
 	json_error_t je;
 	const char *from, *until = NULL, *expect, *source, *notes = NULL, *libc = NULL;
-	json_t *values = NULL;
+	json_t *values = NULL, *if_differs = NULL;
 	struct kver a, b;
 	struct nerr e2;
 	char where[256];
 	int rc;
 
 	if (!strcmp(field, "libc_releases"))
-		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s:s, s?:s, s:s, s?:o, s:s, s?:s}", "libc", &libc,
-				    "from", &from, "until", &until, "expect", &expect, "values", &values,
-				    "source", &source, "notes", &notes);
+		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s:s, s?:s, s:s, s?:o, s:s, s?:s, s?:o}", "libc",
+				    &libc, "from", &from, "until", &until, "expect", &expect, "values", &values,
+				    "source", &source, "notes", &notes, "if_differs", &if_differs);
 	else
-		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s?:s, s:s, s?:o, s:s, s?:s}", "from", &from,
+		rc = json_unpack_ex(r, &je, JSON_STRICT, "{s:s, s?:s, s:s, s?:o, s:s, s?:s, s?:o}", "from", &from,
 				    "until", &until, "expect", &expect, "values", &values, "source", &source,
-				    "notes", &notes);
+				    "notes", &notes, "if_differs", &if_differs);
 	if (rc < 0)
 		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu]: %s", kb->name, id, field, i, je.text);
 	if (kver_parse(from, &a, &e2) < 0 || (until && kver_parse(until, &b, &e2) < 0))
@@ -190,6 +190,9 @@ static int check_range(const struct kb *kb, const char *id, const char *field, s
 	if (!is_one_of(expect, expects))
 		return nerr_set(err, EINVAL, "%s: behaviours.%s.%s[%zu].expect: '%s' is not affected, "
 				"not-affected, unknown or untestable", kb->name, id, field, i, expect);
+	snprintf(where, sizeof(where), "behaviours.%s.%s[%zu].if_differs", id, field, i);
+	if (check_values(kb, if_differs, where, err) < 0)
+		return -1;
 	snprintf(where, sizeof(where), "behaviours.%s.%s[%zu].values", id, field, i);
 	return check_values(kb, values, where, err);
 }
@@ -213,16 +216,17 @@ static int check_ranges(const struct kb *kb, const char *id, json_t *beh, const 
 static int check_backport(const struct kb *kb, const char *id, size_t i, json_t *bp, struct nerr *err)
 {
 	json_error_t je;
-	const char *match, *expect, *source, *notes = NULL;
-	json_t *values = NULL;
+	const char *match, *expect, *source, *notes = NULL, *applies_to = NULL;
+	json_t *values = NULL, *if_differs = NULL;
 	json_int_t bfrom = -1, buntil = -1;
 	int verified;
 	regex_t re;
 	char where[256];
 
-	if (json_unpack_ex(bp, &je, JSON_STRICT, "{s:s, s?:I, s?:I, s:s, s?:o, s:s, s:b, s?:s}", "match", &match,
-			   "build_from", &bfrom, "build_until", &buntil, "expect", &expect, "values", &values,
-			   "source", &source, "verified", &verified, "notes", &notes) < 0)
+	if (json_unpack_ex(bp, &je, JSON_STRICT, "{s:s, s?:s, s?:I, s?:I, s:s, s?:o, s:s, s:b, s?:s, s?:o}",
+			   "match", &match, "applies_to", &applies_to, "build_from", &bfrom, "build_until", &buntil,
+			   "expect", &expect, "values", &values, "source", &source, "verified", &verified, "notes",
+			   &notes, "if_differs", &if_differs) < 0)
 		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu]: %s", kb->name, id, i, je.text);
 	if (regcomp(&re, match, REG_EXTENDED | REG_NOSUB) != 0)
 		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu].match: bad regular expression '%s'",
@@ -231,6 +235,12 @@ static int check_backport(const struct kb *kb, const char *id, size_t i, json_t 
 	if (!is_one_of(expect, expects))
 		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu].expect: '%s' is not a known expectation",
 				kb->name, id, i, expect);
+	if (bfrom >= 0 && buntil >= 0 && bfrom >= buntil)
+		return nerr_set(err, EINVAL, "%s: behaviours.%s.backports[%zu]: empty build range %lld..%lld",
+				kb->name, id, i, (long long)bfrom, (long long)buntil);
+	snprintf(where, sizeof(where), "behaviours.%s.backports[%zu].if_differs", id, i);
+	if (check_values(kb, if_differs, where, err) < 0)
+		return -1;
 	snprintf(where, sizeof(where), "behaviours.%s.backports[%zu].values", id, i);
 	return check_values(kb, values, where, err);
 }
@@ -443,20 +453,23 @@ static int in_range(json_t *rng, const struct kver *r)
 	return 1;
 }
 
-/* {"expect", "values", "range", "source"} from one range element (new). */
+/* {"expect", "values", "range", "source", "if_differs"?} from one range element (new). */
 static json_t *expect_from_range(json_t *rng)
 {
 	const char *until = json_string_value(json_object_get(rng, "until"));
-	json_t *values = json_object_get(rng, "values");
+	json_t *values = json_object_get(rng, "values"), *exp;
 	char range[96];
 
 	if (until)
 		snprintf(range, sizeof(range), "%s <= r < %s", json_string_value(json_object_get(rng, "from")), until);
 	else
 		snprintf(range, sizeof(range), "r >= %s", json_string_value(json_object_get(rng, "from")));
-	return json_pack("{s:O, s:o, s:s, s:O}", "expect", json_object_get(rng, "expect"),
-			 "values", values ? json_deep_copy(values) : json_object(), "range", range,
-			 "source", json_object_get(rng, "source"));
+	exp = json_pack("{s:O, s:o, s:s, s:O}", "expect", json_object_get(rng, "expect"),
+			"values", values ? json_deep_copy(values) : json_object(), "range", range,
+			"source", json_object_get(rng, "source"));
+	if (exp && json_object_get(rng, "if_differs"))
+		json_object_set(exp, "if_differs", json_object_get(rng, "if_differs"));
+	return exp;
 }
 
 static int backport_matches(json_t *bp, const struct kver *r)
@@ -476,6 +489,33 @@ static int backport_matches(json_t *bp, const struct kver *r)
 	return hit;
 }
 
+/* What a backport entry covers, for people: "RHEL/CentOS 7 (3.10.0-*.el7), build >= 1062"
+ * from applies_to (else the match expression) and the build bounds (new). */
+static json_t *backport_range(json_t *bp)
+{
+	json_t *bfrom = json_object_get(bp, "build_from"), *buntil = json_object_get(bp, "build_until");
+	const char *what = json_string_value(json_object_get(bp, "applies_to"));
+	char buf[256];
+	int n;
+
+	if (what)
+		n = snprintf(buf, sizeof(buf), "%s", what);
+	else
+		n = snprintf(buf, sizeof(buf), "uname -r matches %s", json_string_value(json_object_get(bp, "match")));
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)strlen(buf);
+	if (bfrom && buntil && json_integer_value(buntil) == json_integer_value(bfrom) + 1)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", build %lld", (long long)json_integer_value(bfrom));
+	else if (bfrom && buntil)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", build %lld-%lld",
+			 (long long)json_integer_value(bfrom), (long long)json_integer_value(buntil) - 1);
+	else if (bfrom)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", build >= %lld", (long long)json_integer_value(bfrom));
+	else if (buntil)
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", build <= %lld", (long long)json_integer_value(buntil) - 1);
+	return json_string(buf);
+}
+
 /* A documented backport overrides the mainline range. */
 static void apply_backports(json_t *beh, const struct kver *r, json_t *exp)
 {
@@ -491,6 +531,12 @@ static void apply_backports(json_t *beh, const struct kver *r, json_t *exp)
 		json_object_set(exp, "expect", json_object_get(bp, "expect"));
 		json_object_set(exp, "source", json_object_get(bp, "source"));
 		json_object_set(exp, "backport", bp);
+		json_object_set_new(exp, "range", backport_range(bp));
+		/* the range's explanations are about the range's values */
+		if (json_object_get(bp, "if_differs"))
+			json_object_set(exp, "if_differs", json_object_get(bp, "if_differs"));
+		else
+			json_object_del(exp, "if_differs");
 		return;
 	}
 }

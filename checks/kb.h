@@ -31,7 +31,8 @@ json_t *kb_probes(const struct kb *kb);                     /* {probe name: {...
 
 /* What the release predicts, per behaviour (new reference):
  * {id: {"expect": "affected"|"not-affected"|"unknown", "values": {"probe.key": "VAL"},
- *       "range": "3.8 <= r < 3.12", "source": "...", "backport": {...}|absent}} */
+ *       "range": "3.8 <= r < 3.12", "source": "...", "backport": {...}|absent,
+ *       "if_differs": {"probe.key": "words, {base} = the release's X.Y.0"}|absent}} */
 json_t *kb_expect(const struct kb *kb, const struct kver *release);
 
 /* What the C library predicts for a behaviour with "libc_releases" (e.g.

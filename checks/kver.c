@@ -37,11 +37,12 @@ static long parse_num(const char **p)
 	return v;
 }
 
-/* The distro a suffix names, from markers distros put there. */
+/* The distro a suffix names, from markers distros put there.  ".el7a" is RHEL 7's
+ * 4.x kernel-alt (4.14.0-115.el7a.aarch64), not the 3.10.0 el7 kernel. */
 static const char *guess_distro(const char *local)
 {
 	static const struct { const char *marker, *distro; } tab[] = {
-		{ ".el9", "el9" }, { ".el8", "el8" }, { ".el7", "el7" }, { ".el6", "el6" },
+		{ ".el9", "el9" }, { ".el8", "el8" }, { ".el7a", "el7a" }, { ".el7", "el7" }, { ".el6", "el6" },
 		{ ".el5", "el5" }, { "uek", "oracle" }, { "-aws", "aws" }, { "-azure", "azure" },
 		{ "-gcp", "gcp" }, { "-generic", "ubuntu" }, { "-lowlatency", "ubuntu" },
 		{ "-cloud-amd64", "debian" }, { "-amd64", "debian" }, { "-arm64", "debian" },

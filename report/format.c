@@ -60,7 +60,6 @@ static void human_behaviour(FILE *out, const char *id, const json_t *b)
 {
 	const char *status = str(b, "status", "?");
 	const json_t *cause = json_object_get(b, "cause");
-	const json_t *agree = json_object_get(b, "agrees_with_release");
 
 	/* an untestable behaviour names its cause here; the why and the fix are
 	 * printed once per cause below the table (human_causes) */
@@ -73,10 +72,41 @@ static void human_behaviour(FILE *out, const char *id, const json_t *b)
 			str(b, "evidence", ""));
 	if (!strcmp(status, "affected") && json_object_get(b, "advice"))
 		fprintf(out, "  %-24s advice: %s\n", "", str(b, "advice", ""));
-	if (json_is_false(agree))
-		fprintf(out, "  %-24s note: the release predicts %s, the kernel says %s "
-			     "(a backport or a distro patch?)\n",
-			"", str(b, "expected_from_release", "?"), status);
+}
+
+/* Every disagreement with the release under one heading (for distro
+ * qualification that list is the finding): per behaviour whether the status
+ * itself differs, then each differing key in words (judge.c's disagreements,
+ * parallel to differs; "status" entries are said in the first line). */
+static void human_differs(FILE *out, const json_t *bs, const char **ids, size_t n)
+{
+	bool header = false;
+
+	for (size_t i = 0; ids && i < n; i++) {
+		const json_t *b = json_object_get(bs, ids[i]), *differs = json_object_get(b, "differs");
+		const json_t *dis = json_object_get(b, "disagreements");
+		const char *status = str(b, "status", "?"), *want = str(b, "expected_from_release", "?");
+		bool st = !strcmp(status, want);
+		size_t k;
+
+		if (!json_is_false(json_object_get(b, "agrees_with_release")))
+			continue;
+		if (!header)
+			fprintf(out, "\n  differs from what the release predicts (a backport, a distro patch or a "
+				     "regression):\n");
+		header = true;
+		if (st)
+			fprintf(out, "    %s: %s, as the release predicts, but:\n", ids[i], status);
+		else
+			fprintf(out, "    %s: the kernel says %s, the release predicts %s\n", ids[i], status, want);
+		for (k = 0; k < json_array_size(dis); k++) {
+			const char *what = json_string_value(json_array_get(differs, k));
+
+			if (what && !strcmp(what, "status"))
+				continue;
+			fprintf(out, "      %s\n", json_string_value(json_array_get(dis, k)) ?: "?");
+		}
+	}
 }
 
 /* Each distinct cause of an untestable behaviour once: what it is, the
@@ -184,6 +214,7 @@ static void human_entry(FILE *out, const char *key, const json_t *e)
 			if (is_problem(b) == (pass == 0))
 				human_behaviour(out, ids[i], b);
 		}
+	human_differs(out, bs, ids, n);
 	human_causes(out, bs, ids, n);
 	free(ids);
 	human_probes(out, json_object_get(e, "probes"));

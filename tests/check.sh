@@ -205,9 +205,9 @@ part_valgrind() {
 	vg explain-unknown 0 "$N" explain --no-probe 'the quick brown fox'
 	vg explain-none 2 "$N" explain
 	vg go-live '0|1' "$N" go "$GO"
-	vg go-replay-json '0|1' "$N" go --replay tests/go/replay-3.10 --json - "$GO"
+	vg go-replay-json '0|1' "$N" go --replay tests/go/constructed-3.10.108 --json - "$GO"
 	vg go-report '0|1' "$N" go --report "$T/vg/run.json" "$GO"
-	vg go-tiny-seed 1 "$N" go --replay tests/go/replay-3.10 tests/fuzz/corpus/goelf/tiny-go120.elf
+	vg go-tiny-seed 1 "$N" go --replay tests/go/constructed-3.10.108 tests/fuzz/corpus/goelf/tiny-go120.elf
 	vg go-ls '0|1|2' "$N" go --json - /bin/ls
 	vg go-not-elf 2 "$N" go kernels.json
 	vg go-missing 2 "$N" go /nonexistent

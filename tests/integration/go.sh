@@ -16,8 +16,10 @@ for p in seed setns plain; do
 		fail "go build $p"
 done
 # calls BIN: the calls nsprobe lists, one per line; uses the 3.10 replay (no probing).
-R=$(ls -d "$TOP"/tests/replay/*3.10*/ 2>/dev/null | head -1)
-[ -n "$R" ] && [ -f "$R/unshare_multi.txt" ] || R=$G/replay-3.10
+# The captured 3.10.46 (a real kernel that refuses a multi-threaded unshare), else
+# the constructed 3.10.108 beside the Go programs.
+R=$TOP/tests/replay/captured-3.10.46
+[ -f "$R/unshare_multi.txt" ] || R=$G/constructed-3.10.108
 diag() { "$NSPROBE" go --replay "$R" --json "$T/$(basename "$1").json" "$1"; }
 for b in seed setns plain seed.stripped setns.stripped plain.stripped; do
 	diag "$T/$b"; rc=$?

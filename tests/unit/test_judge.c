@@ -95,24 +95,63 @@ static void assert_agrees(json_t *b, int want)
 		assert_true(json_is_boolean(a) && json_is_true(a) == want);
 }
 
-static void test_el7_refuses(void **state)
+/* differs (docs/internals.md): an array when agrees_with_release is a boolean
+ * (empty when it agrees), absent when it is null. */
+static void assert_differs(json_t *b, const char *const *want, size_t n)
+{
+	json_t *d = json_object_get(b, "differs");
+	size_t i;
+
+	if (json_is_null(json_object_get(b, "agrees_with_release"))) {
+		assert_null(d);
+		return;
+	}
+	assert_true(json_is_array(d));
+	assert_int_equal(json_array_size(d), n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(d, i)), want[i]);
+}
+
+/* Every behaviour's differs matches its agrees_with_release: empty when true. */
+static void assert_differs_consistent(json_t *res)
+{
+	const char *id;
+	json_t *b;
+
+	json_object_foreach(json_object_get(res, "behaviours"), id, b) {
+		json_t *a = json_object_get(b, "agrees_with_release"), *d = json_object_get(b, "differs");
+
+		if (json_is_null(a))
+			assert_null(d);
+		else if (json_is_true(a))
+			assert_int_equal(json_array_size(d), 0);
+		else
+			assert_true(json_array_size(d) > 0);
+	}
+}
+
+/* A constructed vanilla 3.10.0 (x.y.0: vfork after unshare refused too). */
+static void test_310_refuses(void **state)
 {
 	char rel[256];
-	json_t *res = judge_case("el7-1160-refuses-multithread", NULL, rel, sizeof(rel)), *b;
+	json_t *res = judge_case("constructed-3.10.0-refuses-multithread", NULL, rel, sizeof(rel)), *b;
 
 	(void)state;
-	assert_string_equal(rel, "3.10.0-1160.el7.x86_64");
+	assert_string_equal(rel, "3.10.0");
 	b = beh(res, "unshare-multithread-einval");
 	assert_string_equal(str(b, "status"), "affected");
 	assert_string_equal(str(b, "expected_from_release"), "affected");
 	assert_agrees(b, 1);
+	assert_differs(b, NULL, 0);
 	assert_non_null(strstr(str(b, "evidence"), "unshare_multi.main=EINVAL"));
 	assert_true(json_array_size(json_object_get(b, "commits")) >= 2);
 	assert_non_null(strstr(str(b, "advice"), "constructor"));
-	/* the transient EINVAL: backported fix on -1062+, and none measured */
 	b = beh(res, "unshare-transient-einval");
-	assert_string_equal(str(b, "status"), "not-affected");
+	assert_string_equal(str(b, "status"), "affected");
 	assert_agrees(b, 1);
+	b = beh(res, "thread-after-pidns-change-einval");
+	assert_agrees(b, 1);   /* vfork=EINVAL, as 3.10.0 does */
+	assert_differs_consistent(res);
 	b = beh(res, "glibc-getpid-cache");
 	assert_string_equal(str(b, "status"), "affected");
 	assert_string_equal(str(b, "expected_from_release"), "affected");
@@ -121,17 +160,81 @@ static void test_el7_refuses(void **state)
 	json_decref(res);
 }
 
-static void test_el7_allows(void **state)
+/* A constructed 3.10.0 with 6e556ce209b0 applied: the release disagrees. */
+static void test_310_backport(void **state)
 {
+	static const char *const want[] = { "status", "unshare_multi.main", "unshare_multi.vfork_child" };
 	char rel[256];
-	json_t *res = judge_case("el7-229-allows-multithread", NULL, rel, sizeof(rel)), *b;
+	json_t *res = judge_case("constructed-3.10.0-with-6e556ce209b0", NULL, rel, sizeof(rel)), *b;
 
 	(void)state;
 	b = beh(res, "unshare-multithread-einval");
 	assert_string_equal(str(b, "status"), "not-affected");
 	assert_string_equal(str(b, "expected_from_release"), "affected");
 	assert_agrees(b, 0);
-	assert_true(json_array_size(json_object_get(b, "disagreements")) > 0);
+	assert_differs(b, want, 3);
+	assert_int_equal(json_array_size(json_object_get(b, "disagreements")), 3);
+	assert_differs_consistent(res);
+	json_decref(res);
+}
+
+/* Recorded on a real 3.10.46 (stable) booted under qemu. */
+static void test_captured_31046(void **state)
+{
+	static const char *const vfork[] = { "thread_after_unshare.vfork" };
+	char rel[256];
+	json_t *res = judge_case("captured-3.10.46", NULL, rel, sizeof(rel)), *b;
+	const char *words;
+
+	(void)state;
+	assert_string_equal(rel, "3.10.46");
+	b = beh(res, "unshare-multithread-einval");
+	assert_string_equal(str(b, "status"), "affected");
+	assert_agrees(b, 1);
+	assert_string_equal(str(beh(res, "unshare-transient-einval"), "status"), "affected");
+	b = beh(res, "pidns-nesting-limit");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "observed"), "nest_depth.limit_errno")),
+			    "EINVAL");
+	assert_agrees(b, 1);
+	b = beh(res, "clone-parent-after-setns-einval");
+	assert_string_equal(str(b, "status"), "affected");
+	assert_string_equal(str(b, "evidence"), "thread_after_setns.newpid_parent=EINVAL");
+	/* vfork works (a stable backport of e79f525e99b0), the status agrees */
+	b = beh(res, "thread-after-pidns-change-einval");
+	assert_string_equal(str(b, "status"), "affected");
+	assert_agrees(b, 0);
+	assert_differs(b, vfork, 1);
+	words = json_string_value(json_array_get(json_object_get(b, "disagreements"), 0));
+	assert_non_null(words);
+	assert_non_null(strstr(words, "vfork after unshare works here; 3.10.0 refuses it: a stable backport, "
+				      "e.g. 3.10.y carries e79f525e99b0's change"));
+	assert_differs_consistent(res);
+	assert_string_equal(verdict(res), "affected");
+	json_decref(res);
+}
+
+/* Recorded on 3.10.0-1160.el7 built from its source and booted: the el7 rules. */
+static void test_captured_el7_1160(void **state)
+{
+	char rel[256];
+	json_t *res = judge_case("captured-3.10.0-1160.el7", NULL, rel, sizeof(rel)), *b;
+	const char *id;
+
+	(void)state;
+	assert_string_equal(rel, "3.10.0-1160.el7.x86_64");
+	b = beh(res, "unshare-multithread-einval");
+	assert_string_equal(str(b, "status"), "not-affected");
+	assert_string_equal(str(b, "expected_from_release"), "not-affected");
+	assert_agrees(b, 1);
+	b = beh(res, "pidns-nesting-limit");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b, "observed"), "nest_depth.limit_errno")),
+			    "ENOSPC");
+	assert_agrees(b, 1);
+	json_object_foreach(json_object_get(res, "behaviours"), id, b)
+		if (json_is_false(json_object_get(b, "agrees_with_release")))
+			fail_msg("%s disagrees with 3.10.0-1160.el7's expectation", id);
+	assert_differs_consistent(res);
+	assert_string_equal(verdict(res), "ok");
 	json_decref(res);
 }
 
@@ -456,8 +559,10 @@ static void test_enospc_below_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_el7_refuses),
-		cmocka_unit_test(test_el7_allows),
+		cmocka_unit_test(test_310_refuses),
+		cmocka_unit_test(test_310_backport),
+		cmocka_unit_test(test_captured_31046),
+		cmocka_unit_test(test_captured_el7_1160),
 		cmocka_unit_test(test_48_nesting),
 		cmocka_unit_test(test_host_ok),
 		cmocka_unit_test(test_2632),

@@ -108,6 +108,16 @@ static void test_shape_errors(void **state)
 			  "behaviours.b.releases[0]:");
 	expect_load_error(DOC(BEH("problem", "{\"affected\": [], \"not_affected\": [], \"requires_not_affected\": [\"zz\"]}",
 				  REL_OK)), "requires_not_affected[0]");
+	/* if_differs names probe keys; a backport's build range is not empty */
+	expect_load_error(DOC(BEH("problem", JUDGE_OK,
+				  "[{\"from\": \"3.8\", \"expect\": \"affected\", \"source\": \"x\", "
+				  "\"if_differs\": {\"p.z\": \"words\"}}]")),
+			  "releases[0].if_differs: probe 'p' has no key 'z'");
+	expect_load_error(DOC("{\"title\": \"t\", \"severity\": \"problem\", \"summary\": \"s\", \"judge\": " JUDGE_OK
+			      ", \"releases\": " REL_OK ", \"backports\": [{\"match\": \"el7\", \"build_from\": 9, "
+			      "\"build_until\": 9, \"expect\": \"affected\", \"source\": \"x\", \"verified\": false}], "
+			      "\"commits\": [], \"symptoms\": [], \"advice\": \"a\"}"),
+			  "backports[0]: empty build range 9..9");
 }
 
 static json_t *expect_for(struct kb *kb, const char *release)
@@ -179,8 +189,40 @@ static void test_backports_and_libc(void **state)
 	assert_string_equal(exp_of(e, "unshare-transient-einval"), "not-affected");
 	assert_non_null(json_object_get(json_object_get(e, "unshare-transient-einval"), "backport"));
 	json_decref(e);
-	e = expect_for(kb, "3.10.0-957.el7.x86_64");
-	assert_string_equal(exp_of(e, "unshare-transient-einval"), "affected");
+	e = expect_for(kb, "3.10.0-957.el7.x86_64");   /* no el7 source between 514 and 1062 */
+	assert_string_equal(exp_of(e, "unshare-transient-einval"), "unknown");
+	assert_string_equal(exp_of(e, "unshare-multithread-einval"), "unknown");
+	assert_null(val_of(e, "pidns-nesting-limit", "nest_depth.limit_errno"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(e, "unshare-multithread-einval"), "range")),
+			    "RHEL/CentOS 7 (3.10.0-BUILD.el7), build 515-1061");
+	json_decref(e);
+	e = expect_for(kb, "3.10.0-514.el7.x86_64");
+	assert_string_equal(exp_of(e, "unshare-multithread-einval"), "affected");
+	assert_string_equal(val_of(e, "pidns-nesting-limit", "nest_depth.limit_errno"), "EINVAL");
+	assert_string_equal(exp_of(e, "clone-parent-after-setns-einval"), "unknown");
+	json_decref(e);
+	e = expect_for(kb, "3.10.0-1062.el7.x86_64");
+	assert_string_equal(exp_of(e, "unshare-multithread-einval"), "not-affected");
+	assert_string_equal(val_of(e, "pidns-nesting-limit", "nest_depth.limit_errno"), "ENOSPC");
+	assert_string_equal(exp_of(e, "thread-after-pidns-change-einval"), "unknown");
+	json_decref(e);
+	/* variants of 1160 match the el7 rules; the 4.14 el7a kernel does not */
+	e = expect_for(kb, "3.10.0-1160.rt56.1131.el7.x86_64");
+	assert_string_equal(exp_of(e, "unshare-multithread-einval"), "not-affected");
+	assert_non_null(json_object_get(json_object_get(e, "unshare-multithread-einval"), "backport"));
+	json_decref(e);
+	e = expect_for(kb, "4.14.0-115.el7a.aarch64");
+	assert_null(json_object_get(json_object_get(e, "unshare-multithread-einval"), "backport"));
+	assert_null(json_object_get(json_object_get(e, "pidns-nesting-limit"), "backport"));
+	assert_string_equal(val_of(e, "pidns-nesting-limit", "nest_depth.limit_errno"), "ENOSPC");
+	json_decref(e);
+	/* if_differs words come with the range and go with a backport that replaces it */
+	e = expect_for(kb, "3.10.46");
+	assert_non_null(json_object_get(json_object_get(json_object_get(e, "thread-after-pidns-change-einval"),
+							"if_differs"), "thread_after_unshare.vfork"));
+	json_decref(e);
+	e = expect_for(kb, "3.10.0-1160.el7.x86_64");
+	assert_null(json_object_get(json_object_get(e, "thread-after-pidns-change-einval"), "if_differs"));
 	json_decref(e);
 	e = expect_for(kb, "3.10.108");
 	assert_string_equal(val_of(e, "thread-after-pidns-change-einval", "thread_after_unshare.vfork"), "ok");

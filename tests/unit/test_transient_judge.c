@@ -126,6 +126,38 @@ static void test_skipped_race_needs_the_step(void **state)
 	json_decref(res);
 }
 
+/* A rule's "why" must be words: kernels.json with a number there does not load. */
+static void test_why_is_a_string(void **state)
+{
+	char path[4096], *text, *why, *end;
+	struct nerr err = { 0 };
+	struct kb *kb = NULL;
+	FILE *f;
+	long len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kernels.json", top());
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_int_equal(kb_load_buffer(text, (size_t)len, "kernels.json", &kb, &err), 0);
+	kb_free(kb);
+	kb = NULL;
+	why = strstr(text, "\"why\": \"");
+	assert_non_null(why);
+	end = strchr(why + 8, '"');	/* the closing quote of the words */
+	memset(why + 7, ' ', (size_t)(end - why - 6));
+	why[7] = '7';
+	assert_int_not_equal(kb_load_buffer(text, (size_t)len, "kernels.json", &kb, &err), 0);
+	assert_non_null(strstr(err.msg, ".why: expected a string"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_constructed_3_10_108),
 		cmocka_unit_test(test_mm_sibling_decides),
 		cmocka_unit_test(test_skipped_race_needs_the_step),
+		cmocka_unit_test(test_why_is_a_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
