@@ -2,12 +2,33 @@
 # host; `make test` runs every test. Both install missing Debian packages first
 # (scripts/deps.sh). DEVELOPER=1 turns warnings into errors; SANITIZE=address,undefined
 # builds with sanitizers (into a separate BUILD directory, see `make check`).
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line are added
+# (dpkg-buildflags' hardening flags for the Debian package; CPPFLAGS not for musl,
+# whose headers have no _FORTIFY_SOURCE).
 
 VERSION   := 0.1.0
 BUILD     ?= build
-PREFIX    ?= /usr/local
-LIBEXECDIR ?= $(PREFIX)/libexec/nsprobe
-DATADIR   ?= $(PREFIX)/share/nsprobe
+# Installation directories: the GNU names (prefix, bindir, libexecdir, datadir,
+# mandir); the upper-case spellings are accepted for the same directories (the
+# lower-case one wins when both are given).  nsprobe's own files go to
+# $(libexecdir)/nsprobe and $(datadir)/nsprobe; the installed nsprobe finds them
+# relative to itself (report/paths.c), so DESTDIR or a moved tree just works.
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+BINDIR      ?= $(exec_prefix)/bin
+bindir      ?= $(BINDIR)
+LIBEXECDIR  ?= $(exec_prefix)/libexec
+libexecdir  ?= $(LIBEXECDIR)
+datarootdir ?= $(prefix)/share
+DATADIR     ?= $(datarootdir)
+datadir     ?= $(DATADIR)
+MANDIR      ?= $(datarootdir)/man
+mandir      ?= $(MANDIR)
+man1dir     ?= $(mandir)/man1
+bashcompdir ?= $(datadir)/bash-completion/completions
+pkglibexecdir := $(libexecdir)/nsprobe
+pkgdatadir    := $(datadir)/nsprobe
 
 CC        ?= gcc
 MUSL_CC   ?= musl-gcc
@@ -51,7 +72,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SR
 
 NSPROBE := $(BUILD)/nsprobe
 
-.PHONY: all probes musl run test test-build unit integration check fuzz bench install clean deps-build deps-test help
+.PHONY: all probes musl run test test-build unit integration check fuzz bench install uninstall deb clean FORCE deps-build deps-test help
 .DEFAULT_GOAL := all
 
 all: probes $(NSPROBE) $(if $(HAVE_MUSL),musl)
@@ -66,24 +87,39 @@ help:
 	@echo "make check      the test suite under ASan/UBSan, valgrind over the driver, short fuzz runs"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS=N each (600), FUZZ_RUNS=N, FUZZ_TARGETS=..."
 	@echo "make bench      speed and memory figures (not a test)"
-	@echo "make install    install to PREFIX=$(PREFIX)"
+	@echo "make install    install to prefix=$(prefix) (DESTDIR, bindir, libexecdir, datadir, mandir)"
+	@echo "make uninstall  remove what make install put there (same variables)"
+	@echo "make deb        the Debian package, built in a temporary copy of the tree (DEB_OUT=$(DEB_OUT))"
 
 # --- the probes: standalone, only libc + pthread --------------------------------
 $(BUILD)/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/probe
-	$(CC) $(BASE_CFLAGS) -o $@ $< probe/probe.c -lpthread
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< probe/probe.c -lpthread
 
 $(BUILD)/musl/probe/%: probe/%.c probe/probe.c probe/probe.h | $(BUILD)/musl/probe
-	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $< probe/probe.c -lpthread
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< probe/probe.c -lpthread
 
 $(BUILD)/musl/nsprobe-init: probe/init/nsprobe-init.c | $(BUILD)/musl/probe
-	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) -o $@ $<
+	$(MUSL_CC) -std=gnu11 -O2 -D_GNU_SOURCE -static $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # --- checks/ + report/ -> build/nsprobe ----------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -I. \
-	  -DNSPROBE_VERSION='"$(VERSION)"' -DNSPROBE_LIBEXECDIR='"$(LIBEXECDIR)"' \
-	  -DNSPROBE_DATADIR='"$(DATADIR)"' -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) $(CMOCKA_CFLAGS) -I. \
+	  -DNSPROBE_VERSION='"$(VERSION)"' $(LAYOUT_FLAGS) -c -o $@ $<
+
+# The installed layout as paths relative to bindir (report/paths.c).  They only
+# change when libexecdir or datadir is moved relative to bindir; the stamp file
+# rebuilds paths.o then, and only then (a new prefix alone rebuilds nothing).
+relpath = $(shell realpath -m -s --relative-to='$(1)' '$(2)')
+REL_LIBEXEC := $(call relpath,$(bindir),$(pkglibexecdir))
+REL_DATA    := $(call relpath,$(bindir),$(pkgdatadir))
+LAYOUT_STAMP := $(BUILD)/layout.stamp
+$(BUILD)/obj/report/paths.o: LAYOUT_FLAGS = -DNSPROBE_REL_LIBEXEC='"$(REL_LIBEXEC)"' -DNSPROBE_REL_DATA='"$(REL_DATA)"'
+$(BUILD)/obj/report/paths.o: $(LAYOUT_STAMP)
+$(LAYOUT_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(REL_LIBEXEC) $(REL_DATA)' | cmp -s - $@ || echo '$(REL_LIBEXEC) $(REL_DATA)' > $@
+FORCE:
 
 $(BUILD)/libchecks.a: $(CHECKS_OBJ)
 	@mkdir -p $(dir $@)
@@ -96,7 +132,7 @@ STATIC_LIBS ?= 1
 comma := ,
 NSPROBE_LIBS := $(if $(filter 1,$(STATIC_LIBS)),-Wl$(comma)-Bstatic $(LIB_LIBS) -Wl$(comma)-Bdynamic,$(LIB_LIBS))
 $(NSPROBE): $(REPORT_OBJ) $(BUILD)/libchecks.a
-	$(CC) $(SAN_FLAGS) -Wl,-O1 -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(NSPROBE_LIBS) -lpthread
+	$(CC) $(SAN_FLAGS) $(CFLAGS) $(LDFLAGS) -Wl,-O1 -o $@ $(REPORT_OBJ) $(BUILD)/libchecks.a $(NSPROBE_LIBS) -lpthread
 
 # --- tests ----------------------------------------------------------------------
 # A unit test may fake system calls: a line `// WRAP: -Wl,--wrap=unshare ...` in its
@@ -151,12 +187,53 @@ fuzz:
 bench: all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
+# `make install` copies what `make` built (run `make` first as yourself; install
+# rebuilds nothing unless the layout changed).  It records each directory it had
+# to create in $(pkgdatadir)/installed-dirs; `make uninstall` removes exactly the
+# installed files, then nsprobe's own directories, then those recorded ones when
+# empty -- never a directory that was there before.
+INSTALL     ?= install
+INST_MUSL   := $(addprefix $(DESTDIR)$(pkglibexecdir)/musl/probe/,$(PROBES)) \
+               $(DESTDIR)$(pkglibexecdir)/musl/nsprobe-init
+INST_FILES  := $(DESTDIR)$(bindir)/nsprobe $(addprefix $(DESTDIR)$(pkglibexecdir)/probe/,$(PROBES)) \
+               $(INST_MUSL) $(DESTDIR)$(pkgdatadir)/kernels.json $(DESTDIR)$(man1dir)/nsprobe.1 \
+               $(DESTDIR)$(bashcompdir)/nsprobe
+INST_DIRS   := $(DESTDIR)$(bindir) $(DESTDIR)$(pkglibexecdir)/probe $(DESTDIR)$(pkgdatadir) \
+               $(DESTDIR)$(man1dir) $(DESTDIR)$(bashcompdir) $(if $(HAVE_MUSL),$(DESTDIR)$(pkglibexecdir)/musl/probe)
+DIR_RECORD  := $(DESTDIR)$(pkgdatadir)/installed-dirs
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/probe $(DESTDIR)$(DATADIR)
-	install -m 755 $(NSPROBE) $(DESTDIR)$(PREFIX)/bin/nsprobe
-	install -m 755 $(PROBE_BINS) $(DESTDIR)$(LIBEXECDIR)/probe/
-	$(if $(HAVE_MUSL),install -d $(DESTDIR)$(LIBEXECDIR)/musl/probe && install -m 755 $(filter %/probe/%,$(MUSL_BINS)) $(DESTDIR)$(LIBEXECDIR)/musl/probe/ && install -m 755 $(BUILD)/musl/nsprobe-init $(DESTDIR)$(LIBEXECDIR)/musl/)
-	install -m 644 kernels.json $(DESTDIR)$(DATADIR)/kernels.json
+	@new=; for d in $(INST_DIRS); do \
+	  while [ ! -e "$$d" ]; do new="$$new $$d"; [ "$${d%/*}" != "$$d" ] || break; d=$${d%/*}; done; \
+	done; \
+	echo "$(INSTALL) -d $(INST_DIRS)"; $(INSTALL) -d $(INST_DIRS) && \
+	{ cat '$(DIR_RECORD)' 2>/dev/null; for d in $$new; do echo "$$d"; done; } | sort -u > '$(DIR_RECORD).tmp' && \
+	mv '$(DIR_RECORD).tmp' '$(DIR_RECORD)'
+	$(INSTALL) -m 755 $(NSPROBE) $(DESTDIR)$(bindir)/nsprobe
+	$(INSTALL) -m 755 $(PROBE_BINS) $(DESTDIR)$(pkglibexecdir)/probe
+	$(INSTALL) -m 644 kernels.json $(DESTDIR)$(pkgdatadir)/kernels.json
+	$(INSTALL) -m 644 man/nsprobe.1 $(DESTDIR)$(man1dir)/nsprobe.1
+	$(INSTALL) -m 644 contrib/bash-completion/nsprobe $(DESTDIR)$(bashcompdir)/nsprobe
+ifeq ($(HAVE_MUSL),yes)
+	$(INSTALL) -m 755 $(addprefix $(BUILD)/musl/probe/,$(PROBES)) $(DESTDIR)$(pkglibexecdir)/musl/probe
+	$(INSTALL) -m 755 $(BUILD)/musl/nsprobe-init $(DESTDIR)$(pkglibexecdir)/musl/nsprobe-init
+else
+	@echo "make install: $(MUSL_CC) not found: the qemu guest payload is not installed (Debian: musl-tools)" >&2
+endif
+
+uninstall:
+	@made=$$(sort -r '$(DIR_RECORD)' 2>/dev/null); \
+	echo "rm -f $(INST_FILES) $(DIR_RECORD)"; rm -f $(INST_FILES) '$(DIR_RECORD)' && \
+	for d in $(addprefix $(DESTDIR)$(pkglibexecdir)/,musl/probe musl probe) $(DESTDIR)$(pkglibexecdir) \
+	         $(DESTDIR)$(pkgdatadir) $$made; do \
+	  [ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || echo "make uninstall: kept $$d (not empty)"; \
+	done
+
+# The Debian package, built by dpkg-buildpackage in a copy of the tree under a
+# temporary directory (README: Installing); the .deb lands in DEB_OUT.
+DEB_OUT ?= $(BUILD)/deb
+deb:
+	@scripts/make-deb.sh $(DEB_OUT)
 
 $(BUILD)/probe $(BUILD)/musl/probe:
 	@mkdir -p $@

@@ -118,29 +118,12 @@ static int parse_args(int argc, char **argv, struct qualify_opts *q)
 	return 0;
 }
 
-/* Where the musl-built guest payload lives: $NSPROBE_MUSL_DIR, next to the
- * executable (build/nsprobe -> build/musl), or the installed LIBEXECDIR/musl. */
-static int find_musl_dir(char *buf, size_t len, struct nerr *err)
+/* Where the musl-built guest payload lives (paths.c: $NSPROBE_MUSL_DIR, the
+ * installed libexec/nsprobe/musl, or build/musl next to the executable). */
+static int guest_payload_dir(char *buf, size_t len, struct nerr *err)
 {
-	const char *env = getenv("NSPROBE_MUSL_DIR");
-	char exe[4096], cand[4200];
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
+	if (find_musl_dir(buf, len) == 0)
 		return 0;
-	}
-	if (exe_dir(exe, sizeof(exe)) == 0) {
-		snprintf(cand, sizeof(cand), "%s/musl/nsprobe-init", exe);
-		if (access(cand, R_OK) == 0) {
-			snprintf(buf, len, "%s/musl", exe);
-			return 0;
-		}
-	}
-	snprintf(cand, sizeof(cand), "%s/musl/nsprobe-init", NSPROBE_LIBEXECDIR);
-	if (access(cand, R_OK) == 0) {
-		snprintf(buf, len, "%s/musl", NSPROBE_LIBEXECDIR);
-		return 0;
-	}
 	return nerr_set(err, ENOENT, "the guest payload (musl/nsprobe-init) is not built: run `make musl` "
 			"(needs the Debian package musl-tools), or set NSPROBE_MUSL_DIR");
 }
@@ -189,7 +172,7 @@ static int prepare(const struct qualify_opts *q, char *dir, size_t dlen, char *i
 {
 	char musl[4096];
 
-	if (find_musl_dir(musl, sizeof(musl), err) < 0)
+	if (guest_payload_dir(musl, sizeof(musl), err) < 0)
 		return -1;
 	if (q->write_initramfs)
 		return initramfs_build_payload(musl, qualify_probe_names, q->write_initramfs, err);

@@ -13,6 +13,8 @@ test) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-s
 check) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux procps python3 bubblewrap debootstrap systemd-container clang libclang-rt-14-dev valgrind" ;;
 *) echo "deps.sh: unknown set '$want' (build, test or check)" >&2; exit 2 ;;
 esac
+# the man page and install tests (mandoc, man), the Debian package test (tests/package)
+case "$want" in test|check) pkgs="$pkgs mandoc man-db bash-completion debhelper dpkg-dev fakeroot lintian" ;; esac
 # the real consumers of the CI formats and the HTML matrix (tests/integration/ci_formats.sh,
 # html_matrix.sh), installed without their recommends (node_exporter's pull in a lot)
 norec=""

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/run.sh - run nsprobe's tests: cmocka unit tests, then integration tests
-# on the real kernel, then qemu tests.  Usage: tests/run.sh [unit|integration|qemu]...
+# on the real kernel, then qemu tests, then the Debian package test (tests/package:
+# builds and installs the .deb, as root).  Usage: tests/run.sh [unit|integration|qemu|package]...
 # Each test is a program or script: exit 0 pass, 77 skipped (it says why), else fail.
 # Every test runs under a time limit (a script: TEST_LIMIT seconds, default 900).
 # The last line is "N passed, N failed, N skipped".
@@ -12,7 +13,7 @@ case $BUILD in /*) BUILD=$(realpath -m --relative-to="$PWD" "$BUILD") ;; esac
 export BUILD NSPROBE="$PWD/$BUILD/nsprobe" TOP="$PWD"
 # a BUILD outside the tree has no ../kernels.json beside its nsprobe
 export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$PWD/kernels.json}
-suites=${*:-unit integration qemu}
+suites=${*:-unit integration qemu package}
 pass=0 fail=0 skip=0 failed=""
 
 run_one() { # name, limit seconds, command...
@@ -36,12 +37,12 @@ for suite in $suites; do
 			[ -x "$t" ] || continue
 			run_one "unit/$(basename "$t")" 120 "$t"
 		done ;;
-	integration|qemu)
+	integration|qemu|package)
 		for t in tests/"$suite"/*.sh; do
 			[ -f "$t" ] || continue
 			run_one "$suite/$(basename "$t" .sh)" "${TEST_LIMIT:-900}" bash "$t"
 		done ;;
-	*) echo "tests/run.sh: unknown suite '$suite' (unit, integration, qemu)" >&2; exit 2 ;;
+	*) echo "tests/run.sh: unknown suite '$suite' (unit, integration, qemu, package)" >&2; exit 2 ;;
 	esac
 done
 [ -n "$failed" ] && echo "failed:$failed"
