@@ -468,13 +468,19 @@ static json_t *probe_result(const struct pstate *ps, const struct console_opts *
 		return e;
 	}
 ended:;
+	struct probeout_issue issue;
 	const char *st = ps->status;
 	if (strcmp(st, "measured") && strcmp(st, "skipped") && strcmp(st, "broken") && strcmp(st, "timeout"))
 		st = probe_status_from_exit(ps->exit_code, ps->sig, 0);
 	if (ps->lost)
 		st = "broken";
-	e = probe_entry_new(st, probeout_parse(ps->out ? ps->out : "", ps->olen), ps->duration_ms,
-			    ps->exit_code, ps->sig, ps->err);
+	e = probe_entry_new(st, probeout_parse_checked(ps->out ? ps->out : "", ps->olen, &issue),
+			    ps->duration_ms, ps->exit_code, ps->sig, ps->err);
+	if (e && !ps->lost && issue.line) {
+		/* the same rule as a live run's (probeout.h) */
+		snprintf(why, sizeof(why), "stdout line %d: %s", issue.line, issue.what);
+		probeout_mark_broken(e, why);
+	}
 	if (e && ps->lost) {
 		snprintf(why, sizeof(why), "console output damaged: %d record(s) of this probe lost", ps->lost);
 		json_object_set_new(e, "reason", json_string(why));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "checks/goelf.h"
+#include "checks/infile.h"
 
 static const struct {
 	enum gocall call;
@@ -472,9 +473,10 @@ int goelf_inspect(const char *path, struct goelf *out, struct nerr *err)
 	int fd, rc;
 
 	elf_init_once();
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* checked before it is opened: a FIFO must not hang us (checks/infile.c) */
+	fd = infile_open(path, err);
 	if (fd < 0)
-		return nerr_errno(err, errno, "%s", path);
+		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return nerr_set(err, EINVAL, "%s: not a regular file", path);

@@ -14,6 +14,7 @@
 
 #include "checks/explain.h"
 #include "checks/host.h"
+#include "checks/infile.h"
 #include "checks/kb.h"
 #include "checks/nerr.h"
 #include "report/commands.h"
@@ -83,6 +84,37 @@ static char *join_words(int argc, char **argv)
 	return s;
 }
 
+/* The offset of the first byte of s that does not start a valid UTF-8
+ * sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), or -1.
+ * JSON, and so the report, can only hold valid UTF-8. */
+static long utf8_bad_at(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (long i = 0; p[i];) {
+		unsigned c = p[i], n, min, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		n = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? (c < 0xf0 ? 2 : 0) : c >= 0xc2 ? 1 : 0;
+		if (!n)
+			return i;
+		min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+		cp = c & (0x3f >> n);
+		for (unsigned k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 /* 0: go; 1: --help printed; -1: usage error printed. */
 static int parse_args(int argc, char **argv, struct explain_args *a)
 {
@@ -93,6 +125,7 @@ static int parse_args(int argc, char **argv, struct explain_args *a)
 		{NULL, 0, NULL, 0},
 	};
 	char *end;
+	long bad;
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -128,6 +161,12 @@ static int parse_args(int argc, char **argv, struct explain_args *a)
 	a->text = join_words(argc - optind, argv + optind);
 	if (!a->text || !a->text[strspn(a->text, " \t\r\n")]) {
 		fprintf(stderr, "nsprobe: explain: no text to explain\n");
+		return -1;
+	}
+	if ((bad = utf8_bad_at(a->text)) >= 0) {
+		fprintf(stderr, "nsprobe: explain: the text is not valid UTF-8 (byte 0x%02x at offset %ld); "
+			"convert it first, e.g. with iconv -f latin1 -t utf-8\n",
+			(unsigned char)a->text[bad], bad);
 		return -1;
 	}
 	return 0;
@@ -389,7 +428,12 @@ int cmd_explain(int argc, char **argv)
 		free(a.text);
 		return rc > 0 ? 0 : 2;
 	}
-	if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
+	if (outfile_check("--json", a.json_path, &err) < 0 ||
+	    (a.kernels && infile_check("--kernels", a.kernels, 0, &err) < 0)) {
+		nerr_prefix(&err, "explain");
+		nerr_print(&err);
+		rc = 2;
+	} else if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
 		fprintf(stderr, "nsprobe: explain: kernels.json not found (use --kernels FILE)\n");
 		rc = 2;
 	} else if (kb_load(path, &kb, &err) < 0) {

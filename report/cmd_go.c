@@ -19,6 +19,7 @@
 #include "checks/replay.h"
 #include "report/commands.h"
 #include "report/paths.h"
+#include "report/outfile.h"
 #include "report/report.h"
 #include "report/runner.h"
 #include "report/userns.h"
@@ -208,7 +209,7 @@ int cmd_go(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (goelf_inspect(a.binary, &g, &err)) {
+	if (outfile_check("--json", a.json_path, &err) < 0 || goelf_inspect(a.binary, &g, &err)) {
 		nerr_prefix(&err, "go");
 		nerr_print(&err);
 		return 2;

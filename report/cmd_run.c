@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "checks/host.h"
+#include "checks/infile.h"
 #include "checks/judge.h"
 #include "checks/kb.h"
 #include "checks/nerr.h"
@@ -306,6 +307,9 @@ static int prepare(const struct run_args *a, struct kb **kb, char ***names, char
 {
 	char path[PATH_MAX];
 
+	/* a given path that is missing or of the wrong type is named as such */
+	if (a->kernels && infile_check("--kernels", a->kernels, 0, err) < 0)
+		return -1;
 	if (find_kernels_json(a->kernels, path, sizeof(path)) < 0) {
 		if (a->kernels)
 			return nerr_errno(err, ENOENT, "--kernels %s", a->kernels);
@@ -324,6 +328,10 @@ static int prepare(const struct run_args *a, struct kb **kb, char ***names, char
 		return -1;
 	if (a->replay && a->probe_dir)
 		return nerr_set(err, EINVAL, "--replay and --probe-dir exclude each other");
+	if (a->probe_dir && infile_check("--probe-dir", a->probe_dir, 1, err) < 0)
+		return -1;
+	if (a->replay && infile_check("--replay", a->replay, 1, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -31,7 +31,7 @@
 #include "report/sweep.h"
 #include "report/userns.h"
 
-#define OUT_LIMIT (256 * 1024)  /* stdout kept per probe; more is dropped */
+#define OUT_LIMIT PROBEOUT_LIMIT /* stdout kept per probe; more: dropped, probe broken */
 #define ERR_LIMIT (16 * 1024)   /* probeout trims stderr to 4 KiB anyway */
 #define KILL_GRACE_S 5.0        /* bounded reap after SIGKILL (D state is possible) */
 #define DRAIN_GRACE_S 1.0       /* pipes held open by an escaped straggler */
@@ -39,6 +39,7 @@
 struct buf {
 	char *data;
 	size_t len, limit;
+	bool truncated;      /* more came than limit */
 };
 
 struct slot {
@@ -215,8 +216,10 @@ static void buf_append(struct buf *b, const char *p, size_t n)
 {
 	char *nd;
 
-	if (b->len + n > b->limit)
+	if (b->len + n > b->limit) {
 		n = b->limit - b->len;
+		b->truncated = true;
+	}
 	if (n == 0)
 		return;
 	nd = realloc(b->data, b->len + n + 1);
@@ -300,11 +303,27 @@ static void set_reason(json_t *e, const struct slot *s, const char *status, doub
 	json_object_set_new(e, "reason", json_string(why));
 }
 
+/* Output over the limit, not key=value, a key twice, a control byte: broken. */
+static void mark_bad_output(json_t *e, const struct buf *out, const struct probeout_issue *issue)
+{
+	char why[300];
+
+	if (out->truncated)
+		snprintf(why, sizeof(why), "printed more than %d bytes on stdout (the limit); the rest "
+			 "was dropped", PROBEOUT_LIMIT);
+	else if (issue->line)
+		snprintf(why, sizeof(why), "stdout line %d: %s", issue->line, issue->what);
+	else
+		return;
+	probeout_mark_broken(e, why);
+}
+
 /* Turn what the probe printed and how it ended into its report entry. */
 static void finish(struct runner *r, struct slot *s)
 {
 	long ms = (long)((now_s() - s->start) * 1000.0 + 0.5);
 	int st = s->status, code = -1, sig = 0;
+	struct probeout_issue issue;
 	const char *status;
 	json_t *fields;
 
@@ -320,11 +339,15 @@ static void finish(struct runner *r, struct slot *s)
 		sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	}
 	status = probe_status_from_exit(code, sig, s->timed_out || !s->exited);
-	fields = probeout_parse(s->out[0].data ? s->out[0].data : "", s->out[0].len);
+	fields = probeout_parse_checked(s->out[0].data ? s->out[0].data : "", s->out[0].len, &issue);
 	s->entry = probe_entry_new(status, fields ? fields : json_object(), ms, code, sig,
 				   s->out[1].data);
 	if (s->entry)
+		mark_bad_output(s->entry, &s->out[0], &issue);
+	if (s->entry)
 		set_reason(s->entry, s, status, r->opts->timeout_s);
+	if (s->entry)
+		status = json_string_value(json_object_get(s->entry, "status"));
 	if (r->opts->progress)
 		fprintf(stderr, "nsprobe: [%zu/%zu] %s: %s (%ld ms)\n", r->done + 1, r->n, s->name,
 			status, ms);

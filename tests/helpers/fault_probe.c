@@ -8,6 +8,9 @@
  *   runaway  setsid + double fork: a grandchild that ignores SIGTERM/SIGHUP/SIGINT
  *            (its pid in DIR/<name>.pids) lives on after the probe exits 0;
  *            runaway-hang does the same, then hangs like `hang`.
+ *   flood    print 300 KiB more of valid key=value lines (over the output limit)
+ *   dup      print result= a second time        junk  print a line without '='
+ *   ctl      print a value with an ESC byte     (each then exits 0)
  * Every mode first prints runaways_alive=N: how many runaways recorded in the
  * DIR/<name>.pids files of earlier fake probes are still alive (not zombies),
  * so a test can see that a probe started alone.
@@ -173,6 +176,15 @@ int main(int argc, char **argv)
 		raise(SIGSEGV);
 		return 1; /* not reached */
 	}
+	if (!strcmp(mode, "flood"))
+		for (int i = 0; i < 300 * 1024 / 16; i++)
+			printf("pad%05d=xxxxxx\n", i % 100000);
+	if (!strcmp(mode, "dup"))
+		printf("result=EINVAL\n");
+	if (!strcmp(mode, "junk"))
+		printf("this line has no equals sign\n");
+	if (!strcmp(mode, "ctl"))
+		printf("libc=glibc\033[31m 2.36\n");
 	if (!strncmp(mode, "runaway", 7)) {
 		run_away();
 		if (!strcmp(mode, "runaway-hang"))

@@ -41,7 +41,10 @@ check "crash signal recorded (SIGSEGV=11)" [ "$(st unshare_multi signal)" = 11 ]
 check "crashing probe's stderr kept" grep -q "about to crash" <<<"$(st unshare_multi stderr)"
 check "the other probes still ran" [ "$(st unshare_transient status)" = measured ]
 check "a probe leaving a child in its group is still measured" [ "$(st nest_depth status)" = measured ]
-check "a flooding probe is measured (output capped, not fatal)" [ "$(st reaper_death status)" = measured ]
+check "a flooding probe is broken: output over the limit (issue 10), the run went on" \
+	[ "$(st reaper_death status)" = broken ]
+check "a flooding probe: the reason says the output was over the limit" \
+	grep -q "printed more than 262144 bytes on stdout" <<<"$(st reaper_death reason)"
 for f in hang straggler groupchild; do
 	[ -s "$T/$f.pid" ] || fail "$f.pid was not written"
 	pid=$(cat "$T/$f.pid")

@@ -40,14 +40,17 @@ check "the tree's git status is unchanged" \
 	bash -c 'diff "$2" <(cd "$1" && git status --porcelain --untracked-files=all 2>/dev/null)' _ "$TOP" "$T/git.before"
 
 # --- 2. lintian ----------------------------------------------------------------------
-echo "--- lintian --pedantic --info --display-info --show-overrides $(basename "$deb")"
-lintian --pedantic --info --display-info --show-overrides "$deb" > "$T/lintian.log" 2>&1
+# (overridden tags are not shown; the overrides and their reasons are printed here)
+echo "--- debian/nsprobe.lintian-overrides"
+cat "$TOP/debian/nsprobe.lintian-overrides"
+echo "--- lintian --pedantic --info --display-info $(basename "$deb")"
+lintian --pedantic --info --display-info "$deb" > "$T/lintian.log" 2>&1
 lrc=$?
 cat "$T/lintian.log"
 echo "--- end of lintian (exit $lrc)"
 check "lintian: no error" bash -c '! grep -q "^E: " "$1"' _ "$T/lintian.log"
 check "lintian: no warning" bash -c '! grep -q "^W: " "$1"' _ "$T/lintian.log"
-check "lintian ran and read the package" [ $lrc = 0 ] || [ $lrc = 2 ]
+check "lintian exits 0 (it read the package and found no error)" [ $lrc = 0 ]
 
 # --- 3. what the package holds -----------------------------------------------------
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|; s|/$||' | grep -v '^$' > "$T/files"

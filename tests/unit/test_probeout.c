@@ -1,6 +1,7 @@
 /* test_probeout.c - probe output parsing and probe entries (probeout.c) and
- * replay files (replay.c): junk lines ignored, later keys win, endings mapped
- * to statuses, bad replay files refused with the file's name. */
+ * replay files (replay.c): junk lines left out of the fields but reported (a
+ * key twice, not key=value, a control byte: the probe is broken), endings
+ * mapped to statuses, bad replay values refused with file:line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,7 +104,72 @@ static void test_replay_text(void **state)
 	assert_null(replay_entry_from_text("status=bogus\n", 13, "x.txt", &err));
 	assert_non_null(strstr(err.msg, "x.txt: status=bogus"));
 	assert_null(replay_entry_from_text("status=measured\nexit=abc\n", 25, "x.txt", &err));
-	assert_non_null(strstr(err.msg, "take a number"));
+	assert_non_null(strstr(err.msg, "x.txt:2: exit= takes a number"));
+}
+
+/* A replay: the same rules as a live probe's output, with file:line. */
+static void test_replay_checks(void **state)
+{
+	static const char flip[] = "status=measured\nexit=0\nmain=ok\nmain=EINVAL\n";
+	static const char junk[] = "status=measured\nexit=0\nmain=ok\nsomething odd\n";
+	struct nerr err = { 0 };
+	json_t *e;
+
+	(void)state;
+	e = replay_entry_from_text(flip, strlen(flip), "d/unshare_multi.txt", &err);
+	assert_string_equal(field(e, "status"), "broken");
+	assert_string_equal(field(e, "reason"), "d/unshare_multi.txt:4: main printed twice (lines 3 and 4)");
+	json_decref(e);
+	e = replay_entry_from_text(junk, strlen(junk), "x.txt", &err);
+	assert_string_equal(field(e, "status"), "broken");
+	assert_string_equal(field(e, "reason"), "x.txt:4: not key=value: \"something odd\"");
+	json_decref(e);
+	assert_null(replay_entry_from_text("status=broken\nexit=300\n", 23, "x.txt", &err));
+	assert_non_null(strstr(err.msg, "x.txt:2: exit=300: an exit status is 0 to 255"));
+	assert_null(replay_entry_from_text("main=ok\nsignal=99\n", 18, "x.txt", &err));
+	assert_non_null(strstr(err.msg, "x.txt:2: signal=99: not a signal number"));
+	assert_null(replay_entry_from_text("main=ok\nsignal=0\n", 17, "x.txt", &err));
+	assert_non_null(strstr(err.msg, "x.txt:2: signal=0"));
+	e = replay_entry_from_text("main=ok\nsignal=64\n", 18, "x.txt", &err);
+	assert_string_equal(field(e, "status"), "broken");
+	json_decref(e);
+}
+
+/* What is wrong with a probe's output: the first problem, by line. */
+static void test_output_issues(void **state)
+{
+	static const char ctl[] = "a=1\nlibc=glibc\x1b[31m\n";
+	static const char nul[] = "a=1\nb=x\0y\n";
+	struct probeout_issue is;
+	json_t *f, *e;
+
+	(void)state;
+	json_decref(probeout_parse_checked("a=1\r\nb=two words\nc=\nlast=no newline", 35, &is));
+	assert_int_equal(is.line, 0);
+	json_decref(probeout_parse_checked("a=1\n\nb=2\n", 9, &is));
+	assert_int_equal(is.line, 2);
+	assert_string_equal(is.what, "not key=value: \"\"");
+	json_decref(probeout_parse_checked("result=ok\nx=1\nresult=EINVAL\n", 29, &is));
+	assert_int_equal(is.line, 3);
+	assert_string_equal(is.what, "result printed twice (lines 1 and 3)");
+	f = probeout_parse_checked(ctl, sizeof(ctl) - 1, &is);
+	assert_int_equal(is.line, 2);
+	assert_string_equal(is.what, "control byte 0x1b in the value of libc");
+	assert_string_equal(field(f, "libc"), "glibc?[31m");
+	json_decref(f);
+	json_decref(probeout_parse_checked(nul, sizeof(nul) - 1, &is));
+	assert_int_equal(is.line, 2);
+	assert_string_equal(is.what, "control byte 0x00 in the value of b");
+	/* measured/skipped become broken; a timeout keeps its own status */
+	e = probe_entry_new("measured", json_object(), 1, 0, 0, NULL);
+	probeout_mark_broken(e, "why");
+	assert_string_equal(field(e, "status"), "broken");
+	assert_string_equal(field(e, "reason"), "why");
+	json_decref(e);
+	e = probe_entry_new("timeout", json_object(), 1, -1, 9, NULL);
+	probeout_mark_broken(e, "why");
+	assert_string_equal(field(e, "status"), "timeout");
+	json_decref(e);
 }
 
 static void test_replay_dir(void **state)
@@ -147,6 +213,8 @@ int main(void)
 		cmocka_unit_test(test_entry),
 		cmocka_unit_test(test_replay_text),
 		cmocka_unit_test(test_replay_dir),
+		cmocka_unit_test(test_replay_checks),
+		cmocka_unit_test(test_output_issues),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
