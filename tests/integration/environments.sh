@@ -146,6 +146,11 @@ if useradd --system --no-create-home --shell /usr/sbin/nologin i10b-envuser 2>/d
 	else
 		echo "# this host refuses user namespaces to unprivileged users: userns case not run"
 	fi
+	# nothing of that user may outlive its run (a dying namespace's members may
+	# take a moment to be reaped: wait up to 5 s, then name what is left)
+	for _ in $(seq 50); do pgrep -u i10b-envuser >/dev/null || break; sleep 0.1; done
+	left=$(ps -u i10b-envuser -o pid=,stat=,args= 2>/dev/null)
+	check "unprivileged user's run left no process behind${left:+: $left}" [ -z "$left" ]
 	userdel i10b-envuser || fail "could not remove the test user"
 	trap 'rm -rf "$T"' EXIT
 else
