@@ -298,6 +298,25 @@ static const char *env_simple(const json_t *env, const char *cause, char *ev, si
 			 str_of(env, "pid_ns_level_source") ?: "", v >= 0 ? 32 - v : -1);
 		return v < 0 ? "unknown" : v > 0 ? "holds" : "does-not-hold";
 	}
+	/* The /proc view (issue 18): whose /proc this is, from the where module. */
+	if (strcmp(cause, "proc-outer") == 0 || strcmp(cause, "proc-unrelated") == 0) {
+		const char *pn = str_of(env, "proc_ns");
+
+		snprintf(ev, len, "/proc: %s (%s)", pn ?: "unknown", str_of(env, "proc_ns_evidence") ?: "");
+		if (!pn)
+			return "unknown";
+		return strcmp(pn, cause + strlen("proc-")) == 0 ? "holds" : "does-not-hold";
+	}
+	if (strcmp(cause, "invisible-parent") == 0) {
+		long long min = int_in(env, NULL, "pid_ns_level_min");
+
+		v = int_in(env, NULL, "pid_ns_level");
+		snprintf(ev, len, "pid_ns_level=%lld%s: %s", v < 0 && min > 0 ? min : v, v < 0 && min > 0 ? "+" : "",
+			 v > 0 || min > 0 ? "this process is inside a nested PID namespace, so its creator and "
+			 "every outer process are invisible here" : v == 0 ? "the initial PID namespace sees every "
+			 "process" : "the level is unknown");
+		return v > 0 || min > 0 ? "holds" : v == 0 ? "does-not-hold" : "unknown";
+	}
 	if (strcmp(cause, "nested-userns") == 0) {
 		v = int_in(env, NULL, "initial_user_ns");
 		snprintf(ev, len, "initial user namespace: %s", v < 0 ? "unknown" : v ? "yes" : "no");

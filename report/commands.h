@@ -11,5 +11,6 @@ int cmd_explain(int argc, char **argv);
 int cmd_go(int argc, char **argv);
 int cmd_qualify(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
 	{ "go", cmd_go, "read a Go binary and say which of this host's behaviours it will hit" },
 	{ "qualify", cmd_qualify, "boot kernel images under qemu with the probes inside" },
 	{ "merge", cmd_merge, "merge reports into one matrix (JSON, Markdown, HTML)" },
+	{ "exec", cmd_exec, "run a command N PID namespaces deep, as PID 1, or as COUNT copies" },
 };
 
 static void usage(FILE *out)

@@ -72,6 +72,9 @@ for b in $builds; do
 	o=$T/unshare_single.$tag.out
 	check "$tag unshare_single result=ok" expect "$o" result ok
 	check "$tag unshare_single child_pid=1" expect "$o" child_pid 1
+	check "$tag unshare_single unsharer_pid_unchanged=yes (the caller stays outside)" \
+		expect "$o" unsharer_pid_unchanged yes
+	check "$tag unshare_single second_child_pid=2 (a later child is not PID 1)" expect "$o" second_child_pid 2
 
 	o=$T/unshare_multi.$tag.out
 	for kv in main=ok from_thread=ok sibling_child_in_new_ns=no; do
