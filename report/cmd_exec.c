@@ -29,7 +29,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +42,7 @@
 #include "checks/kver.h"
 #include "checks/nerr.h"
 #include "checks/where.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
 #include "report/stop.h"
@@ -137,112 +137,47 @@ static int status_code(int st)
 
 /* ---- option parsing: stops at `--` or at the first operand ---- */
 
-static void exec_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nsprobe exec [-N LEVELS] [-F COUNT] [--mount-proc] [--as-init] [--] CMD [ARG...]\n\n"
-		"Run CMD LEVELS PID namespaces below this one, under a minimal init that forwards\n"
-		"signals to it, reaps every orphan and exits with CMD's status.\n"
-		"  -N, --levels LEVELS  nested PID namespaces to create (default 1, at most %d)\n"
-		"  -F, --count COUNT    run COUNT copies of CMD in the innermost namespace and report\n"
-		"                       how many started, failed to fork (with the errno) and exited\n"
-		"                       non-zero\n"
-		"  --mount-proc         give the innermost namespace its own /proc (new mount namespace)\n"
-		"  --as-init            run CMD itself as PID 1 (no init of nsprobe's in between)\n"
-		"  -h, --help           this text\n"
-		"  --version            the version\n"
-		"Options end at `--` or at the first operand.  Unprivileged, the namespaces are\n"
-		"made inside a new user namespace that maps you to root.\n"
-		"exit status: CMD's (128+N when it died of signal N); with -F 0 only when all\n"
-		"started and exited 0, else 1; 125 nsprobe failed (nothing was run), 126 CMD could\n"
-		"not be executed, 127 CMD not found, 2 bad usage.\n", EXEC_MAX_LEVELS);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
+static const struct cli_opt exec_opts[] = {
+	CLI_INT_OPT('N', "levels", struct exec_args, levels, "LEVELS", 1, EXEC_MAX_LEVELS,
+		    "nested PID namespaces to create (default 1, at most " STR(EXEC_MAX_LEVELS) ")"),
+	CLI_INT_OPT('F', "count", struct exec_args, count, "COUNT", 1, EXEC_MAX_COUNT,
+		    "run COUNT copies of CMD in the innermost namespace and report\n"
+		    "how many started, failed to fork (with the errno) and exited\nnon-zero"),
+	CLI_FLAG_OPT(0, "mount-proc", struct exec_args, mount_proc,
+		     "give the innermost namespace its own /proc (new mount namespace)"),
+	CLI_FLAG_OPT(0, "as-init", struct exec_args, as_init,
+		     "run CMD itself as PID 1 (no init of nsprobe's in between)"),
+	CLI_END,
+};
 
-	va_start(ap, fmt);
-	fprintf(stderr, "nsprobe: exec: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'nsprobe exec --help' for more information.\n");
-	return 2;
-}
+static const struct cli_cmd exec_cli = {
+	.name = "exec", .synopsis = "[OPTIONS] [--] CMD [ARG...]", .opts = exec_opts,
+	.about = "Run CMD LEVELS PID namespaces below this one, under a minimal init that forwards\n"
+		 "signals to it, reaps every orphan and exits with CMD's status.",
+	.footer = "Options end at `--` or at the first operand.  Unprivileged, the namespaces are\n"
+		  "made inside a new user namespace that maps you to root.\n"
+		  "exit status: CMD's (128+N when it died of signal N); with -F 0 only when all\n"
+		  "started and exited 0, else 1; 125 nsprobe failed (nothing was run), 126 CMD could\n"
+		  "not be executed, 127 CMD not found, 2 bad usage.",
+	.operand = "CMD", .min_operands = 1, .max_operands = -1, .mode = CLI_STOP_AT_OPERAND,
+};
 
-static int parse_num(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = s && *s ? strtol(s, &end, 10) : 0;
-	if (!s || !*s || errno || *end || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* 0 parsed, 1 --help/--version printed, 2 usage error (printed). */
+/* 0 parsed; CLI_EXIT: --help or --version printed; CLI_USAGE: usage error printed. */
 static int parse_args(int argc, char **argv, struct exec_args *a)
 {
-	int i;
+	int first;
 
 	a->levels = 1;
 	a->count = 0;
-	for (i = 1; i < argc; i++) {
-		const char *s = argv[i], *val = NULL;
-		int *num = NULL, hi = 0;
-
-		if (!strcmp(s, "--")) {
-			i++;
-			break;
-		}
-		if (s[0] != '-' || !s[1])
-			break;                  /* the first operand: CMD's own options stay its own */
-		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-			exec_usage(stdout);
-			return 1;
-		}
-		if (!strcmp(s, "--version")) {
-			printf("nsprobe %s\n", NSPROBE_VERSION);
-			return 1;
-		}
-		if (!strcmp(s, "--mount-proc")) {
-			a->mount_proc = 1;
-			continue;
-		}
-		if (!strcmp(s, "--as-init")) {
-			a->as_init = 1;
-			continue;
-		}
-		if (!strncmp(s, "-N", 2) || !strcmp(s, "--levels") || !strncmp(s, "--levels=", 9)) {
-			num = &a->levels;
-			hi = EXEC_MAX_LEVELS;
-		} else if (!strncmp(s, "-F", 2) || !strcmp(s, "--count") || !strncmp(s, "--count=", 8)) {
-			num = &a->count;
-			hi = EXEC_MAX_COUNT;
-		} else {
-			return usage_error("unknown option '%s'", s);
-		}
-		if (s[1] != '-' && s[2])
-			val = s + 2;
-		else if (strchr(s, '='))
-			val = strchr(s, '=') + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
-			return usage_error("option '%s' needs a number", s);
-		if (parse_num(val, 1, hi, num) < 0)
-			return usage_error("%s must be a number from 1 to %d, not '%s'",
-					   hi == EXEC_MAX_LEVELS ? "LEVELS" : "COUNT", hi, val);
-	}
-	if (i >= argc)
-		return usage_error("%s", "no CMD given");
+	first = cli_parse(&exec_cli, argc, argv, a);
+	if (first < 0)
+		return first;
 	if (a->as_init && a->count)
-		return usage_error("%s", "--as-init and -F exclude each other (the copies need an init)");
-	a->cmd = argv + i;
+		return cli_usage_error(&exec_cli, "--as-init and -F exclude each other (the copies need an init)");
+	a->cmd = argv + first;
 	return 0;
 }
 
@@ -605,8 +540,8 @@ int cmd_exec(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc == 1 ? 0 : 2;
+	if (rc < 0)
+		return cli_status(rc);
 	where_detect(&here);
 	userns_decide(&mode);
 	userns = !strcmp(mode.mode, "userns");

@@ -4,7 +4,6 @@
  * holds here and what to do.  Many such messages come from the environment
  * (seccomp, sysctls, emulation), so each cause is shown with its evidence.
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,32 +16,43 @@
 #include "checks/infile.h"
 #include "checks/kb.h"
 #include "checks/nerr.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
 #include "report/outfile.h"
 #include "report/report.h"
 #include "report/runner.h"
+#include "report/term.h"
 #include "report/userns.h"
 
 struct explain_args {
 	const char *json_path, *kernels, *probe_dir;
-	bool no_probe;
+	int no_probe;
 	double timeout;
 	char *text;            /* the words joined with spaces, or stdin for "-" */
 };
 
-static void explain_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nsprobe explain [OPTIONS] TEXT...   (TEXT '-' reads standard input)\n\n"
-		"Map an error message to its possible causes and say which holds on this host.\n"
-		"  --json FILE|-     write the result as JSON (- for stdout)\n"
-		"  --no-probe        only match the text; run no probe\n"
-		"  --kernels FILE    the knowledge base (default: next to nsprobe, installed)\n"
-		"  --probe-dir DIR   where the probe programs are\n"
-		"  --timeout S       per-probe timeout in seconds (default 10)\n"
-		"exit status: 0 when the text was read (known or not), 2 bad usage.\n");
-}
+static const struct cli_opt explain_opts[] = {
+	CLI_STR_OPT(0, "json", struct explain_args, json_path, "FILE|-",
+		    "write the result as JSON (- for stdout)"),
+	CLI_FLAG_OPT(0, "no-probe", struct explain_args, no_probe, "only match the text; run no probe"),
+	CLI_STR_OPT(0, "kernels", struct explain_args, kernels, "FILE",
+		    "the knowledge base (default: next to nsprobe, installed)"),
+	CLI_STR_OPT(0, "probe-dir", struct explain_args, probe_dir, "DIR", "where the probe programs are"),
+	CLI_DOUBLE_OPT(0, "timeout", struct explain_args, timeout, "S", 0.1, 86400,
+		       "per-probe timeout in seconds (default 10)"),
+	CLI_END,
+};
+
+static const struct cli_cmd explain_cli = {
+	.name = "explain", .synopsis = "[OPTIONS] TEXT...", .opts = explain_opts, .human = 1,
+	.about = "Map an error message to its possible causes and say which holds on this host.\n"
+		 "TEXT is the message (its words are joined with spaces); '-' reads standard input;\n"
+		 "text that starts with '-' goes after '--'.",
+	.footer = "exit status: 0 when the text was read (known or not), 2 bad usage.",
+	.operand = "TEXT", .min_operands = 1, .max_operands = -1,
+	.hint = "(text that starts with '-' goes after '--')",
+};
 
 static char *read_stdin(void)
 {
@@ -115,59 +125,25 @@ static long utf8_bad_at(const char *s)
 	return -1;
 }
 
-/* 0: go; 1: --help printed; -1: usage error printed. */
+/* 0: go; CLI_EXIT: --help or --version printed; CLI_USAGE: usage error printed. */
 static int parse_args(int argc, char **argv, struct explain_args *a)
 {
-	static const struct option opts[] = {
-		{"json", required_argument, NULL, 'J'},     {"no-probe", no_argument, NULL, 'n'},
-		{"kernels", required_argument, NULL, 'k'},  {"probe-dir", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 't'},  {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	char *end;
 	long bad;
-	int c;
+	int first;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout = 10;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': a->json_path = optarg; break;
-		case 'n': a->no_probe = true; break;
-		case 'k': a->kernels = optarg; break;
-		case 'p': a->probe_dir = optarg; break;
-		case 'h': explain_usage(stdout); return 1;
-		case 't':
-			a->timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(a->timeout >= 0.1 && a->timeout <= 86400)) {
-				fprintf(stderr, "nsprobe: explain: --timeout '%s': expected seconds\n", optarg);
-				return -1;
-			}
-			break;
-		case ':':
-			fprintf(stderr, "nsprobe: explain: %s needs an argument\n", argv[optind - 1]);
-			return -1;
-		default:
-			fprintf(stderr, "nsprobe: explain: unknown option '%s'\n", argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (optind >= argc) {
-		explain_usage(stderr);
-		return -1;
-	}
-	a->text = join_words(argc - optind, argv + optind);
-	if (!a->text || !a->text[strspn(a->text, " \t\r\n")]) {
-		fprintf(stderr, "nsprobe: explain: no text to explain\n");
-		return -1;
-	}
-	if ((bad = utf8_bad_at(a->text)) >= 0) {
+	first = cli_parse(&explain_cli, argc, argv, a);
+	if (first < 0)
+		return first;
+	a->text = join_words(argc - first, argv + first);
+	if (!a->text || !a->text[strspn(a->text, " \t\r\n")])
+		return cli_usage_error(&explain_cli, "no text to explain");
+	if ((bad = utf8_bad_at(a->text)) >= 0) {  /* bad input, not bad usage: no "Try" line */
 		fprintf(stderr, "nsprobe: explain: the text is not valid UTF-8 (byte 0x%02x at offset %ld); "
 			"convert it first, e.g. with iconv -f latin1 -t utf-8\n",
 			(unsigned char)a->text[bad], bad);
-		return -1;
+		return CLI_USAGE;
 	}
 	return 0;
 }
@@ -249,16 +225,16 @@ static void print_here(const json_t *here)
 	if (!st)
 		return;
 	if (!strcmp(st, "holds"))
-		printf("     on this host: HOLDS (%s)\n", ev);
+		printf("     on this host: %s (%s)\n", term_status("HOLDS", 0), ev);
 	else if (!strcmp(st, "does-not-hold"))
-		printf("     on this host: does not hold (%s)\n", ev);
+		printf("     on this host: %s (%s)\n", term_status("does not hold", 0), ev);
 	else if (!strcmp(st, "untestable"))
-		printf("     on this host: could not be tested (cause: %s)\n",
+		printf("     on this host: %s (cause: %s)\n", term_status("could not be tested", 0),
 		       str_of(why, "cause") ? str_of(why, "cause") : "not recorded");
 	else if (!strcmp(st, "not-probed"))
 		printf("     on this host: not probed\n");
 	else
-		printf("     on this host: cannot tell from here (%s)\n", ev);
+		printf("     on this host: %s (%s)\n", term_status("cannot tell from here", 0), ev);
 	if (why && str_of(why, "why"))
 		printf("       %s\n", str_of(why, "why"));
 }
@@ -320,7 +296,7 @@ static void print_probed(const json_t *out)
 		if (!any)
 			printf("  probed here:\n");
 		any = true;
-		printf("    %-34s %-12s %s\n", id, str_of(b, "status") ?: "?",
+		printf("    %-34s %s %s\n", id, term_status(str_of(b, "status") ?: "?", 12),
 		       cause ? str_of(cause, "cause") ?: "" : str_of(b, "evidence") ?: "");
 	}
 }
@@ -330,6 +306,7 @@ static void print_human(const json_t *out)
 	const json_t *matches = json_object_get(out, "matches"), *m, *h;
 	size_t i;
 
+	term_human();
 	printf("text: %s\n", str_of(out, "text"));
 	if (json_array_size(matches) == 0) {
 		printf("\nnsprobe knows no symptom matching this text. It knows:\n");
@@ -424,9 +401,9 @@ int cmd_explain(int argc, char **argv)
 	json_t *out = NULL;
 	int rc = parse_args(argc, argv, &a);
 
-	if (rc != 0) {
+	if (rc < 0) {
 		free(a.text);
-		return rc > 0 ? 0 : 2;
+		return cli_status(rc);
 	}
 	if (outfile_check("--json", a.json_path, &err) < 0 ||
 	    (a.kernels && infile_check("--kernels", a.kernels, 0, &err) < 0)) {

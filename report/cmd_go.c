@@ -4,7 +4,6 @@
  * the behaviours a Go call can meet), or read from --report FILE or --replay DIR;
  * checks/godiag.c combines the two.  Exit status: DESIGN.md's "go" column.
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +16,13 @@
 #include "checks/kb.h"
 #include "checks/nerr.h"
 #include "checks/replay.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
 #include "report/outfile.h"
 #include "report/report.h"
 #include "report/runner.h"
+#include "report/term.h"
 #include "report/userns.h"
 
 struct go_args {
@@ -34,60 +35,44 @@ struct go_args {
 static const char *go_probes[] = { "unshare_single", "unshare_multi", "thread_after_unshare",
 				   "thread_after_setns", NULL };
 
-static void go_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nsprobe go [OPTIONS] BINARY\n\n"
-		"Read a Go binary (without running it) and say which of this host's PID-namespace\n"
-		"behaviours its calls will meet.\n"
-		"  --json FILE|-     write the diagnosis as JSON (- for stdout) instead of text\n"
-		"  --report FILE     use a report written by `nsprobe run --json` instead of probing\n"
-		"  --kernel RELEASE  the report's entry to use (default: this host's, or the only one)\n"
-		"  --replay DIR      judge recorded probe output (tests/replay/<case>) instead of probing\n"
-		"  --kernels FILE    the knowledge base;  --probe-dir DIR  where the probes are\n"
-		"  --timeout S       per-probe timeout (default 10)\n"
-		"exit status: 0 nothing found will fail here, 1 a finding will fail here,\n"
-		"2 bad usage or input (not a file, not ELF, not Go, corrupt), 3 the host could not be probed.\n");
-}
+static const struct cli_opt go_opts[] = {
+	CLI_STR_OPT(0, "json", struct go_args, json_path, "FILE|-",
+		    "write the diagnosis as JSON (- for stdout) instead of text"),
+	CLI_STR_OPT(0, "report", struct go_args, report, "FILE",
+		    "use a report written by `nsprobe run --json` instead of probing"),
+	CLI_STR_OPT(0, "kernel", struct go_args, kernel, "RELEASE",
+		    "the report's entry to use (default: this host's, or the only one)"),
+	CLI_STR_OPT(0, "replay", struct go_args, replay, "DIR",
+		    "judge recorded probe output (tests/replay/<case>) instead of probing"),
+	CLI_STR_OPT(0, "kernels", struct go_args, kernels, "FILE", "the knowledge base"),
+	CLI_STR_OPT(0, "probe-dir", struct go_args, probe_dir, "DIR", "where the probes are"),
+	CLI_DOUBLE_OPT(0, "timeout", struct go_args, timeout, "S", 0.001, 3600,
+		       "per-probe timeout in seconds (default 10)"),
+	CLI_END,
+};
 
+static const struct cli_cmd go_cli = {
+	.name = "go", .synopsis = "[OPTIONS] BINARY", .opts = go_opts, .human = 1,
+	.about = "Read a Go binary (without running it) and say which of this host's PID-namespace\n"
+		 "behaviours its calls will meet.",
+	.footer = "exit status: 0 nothing found will fail here, 1 a finding will fail here,\n"
+		  "2 bad usage or input (not a file, not ELF, not Go, corrupt), 3 the host could not be probed.",
+	.operand = "BINARY", .min_operands = 1, .max_operands = 1,
+};
+
+/* 0: go on; CLI_EXIT: --help or --version printed; CLI_USAGE: usage error printed. */
 static int parse_args(int argc, char **argv, struct go_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'J' },     { "report", required_argument, NULL, 'r' },
-		{ "replay", required_argument, NULL, 'R' },   { "kernel", required_argument, NULL, 'k' },
-		{ "kernels", required_argument, NULL, 'K' },  { "probe-dir", required_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 't' },  { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int first;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout = 10;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'J': a->json_path = optarg; break;
-		case 'r': a->report = optarg; break;
-		case 'R': a->replay = optarg; break;
-		case 'k': a->kernel = optarg; break;
-		case 'K': a->kernels = optarg; break;
-		case 'P': a->probe_dir = optarg; break;
-		case 't':
-			a->timeout = strtod(optarg, &end);
-			if (*end || a->timeout <= 0 || a->timeout > 3600)
-				return fprintf(stderr, "nsprobe: go: --timeout '%s': not 0-3600 seconds\n", optarg), 2;
-			break;
-		case 'h': go_usage(stdout); return -1;
-		default: go_usage(stderr); return 2;
-		}
-	}
-	if (optind != argc - 1 || (a->report && a->replay)) {
-		fprintf(stderr, "nsprobe: go: %s\n", a->report && a->replay ? "--report and --replay exclude each other"
-			: "expected exactly one BINARY (see nsprobe go --help)");
-		return 2;
-	}
-	a->binary = argv[optind];
+	first = cli_parse(&go_cli, argc, argv, a);
+	if (first < 0)
+		return first;
+	if (a->report && a->replay)
+		return cli_usage_error(&go_cli, "--report and --replay exclude each other");
+	a->binary = argv[first];
 	return 0;
 }
 
@@ -168,6 +153,7 @@ static void print_human(const json_t *d)
 	const char *ver = json_string_value(json_object_get(d, "go_version"));
 	const char *mod = json_string_value(json_object_get(d, "main_module"));
 
+	term_human();
 	printf("%s: %s%s%s%s\n", json_string_value(json_object_get(d, "binary")),
 	       ver ? ver : "(version unknown: no build info)", mod ? ", module " : "", mod ? mod : "",
 	       json_is_true(json_object_get(d, "stripped")) ? ", stripped" : "");
@@ -183,7 +169,8 @@ static void print_human(const json_t *d)
 	json_array_foreach(json_object_get(d, "findings"), i, f) {
 		json_t *w = json_object_get(f, "will_fail");
 		printf("\n%s: %s [%s on %s]\n  %s\n  fix: %s\n", json_string_value(json_object_get(f, "call")),
-		       json_is_true(w) ? "WILL FAIL here" : json_is_false(w) ? "works here" : "may fail here",
+		       term_status(json_is_true(w) ? "WILL FAIL here" : json_is_false(w) ? "works here"
+				   : "may fail here", 0),
 		       json_string_value(json_object_get(f, "behaviour")),
 		       json_string_value(json_object_get(d, "kernel")) ?: "this kernel",
 		       json_string_value(json_object_get(f, "why")), json_string_value(json_object_get(f, "fix")));
@@ -207,8 +194,8 @@ int cmd_go(int argc, char **argv)
 	json_t *entry = NULL, *d;
 	int rc = parse_args(argc, argv, &a);
 
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	if (rc < 0)
+		return cli_status(rc);
 	if (outfile_check("--json", a.json_path, &err) < 0 || goelf_inspect(a.binary, &g, &err)) {
 		nerr_prefix(&err, "go");
 		nerr_print(&err);

@@ -1,22 +1,38 @@
 /* cmd_list.c - `nsprobe list`: the probes (summary and keys) and behaviours (id,
  * severity, title) that kernels.json describes, so a user can pick --only and
- * --require names without reading the file.  --json - prints them as JSON.
+ * --require names without reading the file.  --json FILE|- writes them as JSON.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "checks/kb.h"
 #include "checks/nerr.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
+#include "report/report.h"
+#include "report/term.h"
 
-static void list_usage(FILE *out)
-{
-	fprintf(out, "usage: nsprobe list [--kernels FILE] [--json -]\n\n"
-		     "The probes and behaviours nsprobe knows (from kernels.json).\n");
-}
+struct list_args {
+	const char *kernels, *json;
+};
+
+static const struct cli_opt list_opts[] = {
+	CLI_STR_OPT(0, "kernels", struct list_args, kernels, "FILE",
+		    "the knowledge base (default: next to nsprobe, installed)"),
+	CLI_STR_OPT(0, "json", struct list_args, json, "FILE|-",
+		    "write them as JSON (atomically; - for stdout)"),
+	CLI_END,
+};
+
+static const struct cli_cmd list_cli = {
+	.name = "list", .synopsis = "[OPTIONS]", .opts = list_opts, .human = 1,
+	.about = "The probes and behaviours nsprobe knows (from kernels.json): the names\n"
+		 "that --only and --require take.",
+	.footer = "exit status: 0 listed, 2 bad usage or an unreadable kernels.json.",
+	.min_operands = 0, .max_operands = 0,
+};
 
 static const char *s_of(const json_t *o, const char *k)
 {
@@ -30,6 +46,7 @@ static void list_human(const struct kb *kb)
 	const char *name, *key;
 	json_t *p, *v;
 
+	term_human();
 	printf("probes:\n");
 	json_object_foreach(kb_probes(kb), name, p) {
 		printf("  %-22s %s%s\n", name, s_of(p, "summary"),
@@ -56,50 +73,35 @@ static json_t *list_json(const struct kb *kb)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kernels", required_argument, NULL, 'k' }, { "json", required_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-	};
-	const char *kernels = NULL, *json = NULL;
+	struct list_args a = { NULL, NULL };
 	struct nerr err = { 0, "" };
 	char path[PATH_MAX];
 	struct kb *kb = NULL;
-	int c;
+	int rc = cli_parse(&list_cli, argc, argv, &a);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k': kernels = optarg; break;
-		case 'J': json = optarg; break;
-		case 'h': list_usage(stdout); return 0;
-		default:
-			fprintf(stderr, "nsprobe: list: bad option '%s'\n", argv[optind - 1]);
-			list_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || (json && strcmp(json, "-"))) {
-		fprintf(stderr, "nsprobe: list: unexpected argument (only --json - is supported)\n");
-		return 2;
-	}
-	if (find_kernels_json(kernels, path, sizeof(path)) < 0) {
-		fprintf(stderr, "nsprobe: %s: kernels.json not found\n", kernels ? kernels : "list");
+	if (rc < 0)
+		return cli_status(rc);
+	if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
+		fprintf(stderr, "nsprobe: %s: kernels.json not found\n", a.kernels ? a.kernels : "list");
 		return 2;
 	}
 	if (kb_load(path, &kb, &err) < 0) {
 		nerr_print(&err);
 		return 2;
 	}
-	if (json) {
+	rc = 0;
+	if (a.json) {
 		json_t *o = list_json(kb);
 
-		json_dumpf(o, stdout, JSON_SORT_KEYS | JSON_INDENT(2));
-		putchar('\n');
+		if (report_write(o, a.json, &err) < 0) {
+			nerr_prefix(&err, "list");
+			nerr_print(&err);
+			rc = 2;
+		}
 		json_decref(o);
 	} else {
 		list_human(kb);
 	}
 	kb_free(kb);
-	return 0;
+	return rc;
 }

@@ -3,7 +3,6 @@
  * deployed.  A release is evidence, never the verdict: backports make it lie,
  * which is why `run` measures.  A string that is not a release exits 2.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,15 +10,31 @@
 #include "checks/kb.h"
 #include "checks/kver.h"
 #include "checks/nerr.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/paths.h"
+#include "report/report.h"
+#include "report/term.h"
 
-static void lookup_usage(FILE *out)
-{
-	fprintf(out, "usage: nsprobe lookup [--kernels FILE] [--json -] RELEASE\n\n"
-		     "What kernels.json expects for a `uname -r` string, without probing.\n"
-		     "exit status: 0 the release parsed, 2 bad usage or not a release.\n");
-}
+struct lookup_args {
+	const char *kernels, *json;
+};
+
+static const struct cli_opt lookup_opts[] = {
+	CLI_STR_OPT(0, "kernels", struct lookup_args, kernels, "FILE",
+		    "the knowledge base (default: next to nsprobe, installed)"),
+	CLI_STR_OPT(0, "json", struct lookup_args, json, "FILE|-",
+		    "write the expectations as JSON (atomically; - for stdout)"),
+	CLI_END,
+};
+
+static const struct cli_cmd lookup_cli = {
+	.name = "lookup", .synopsis = "[OPTIONS] RELEASE", .opts = lookup_opts, .human = 1,
+	.about = "What kernels.json expects for a `uname -r` string, without probing.",
+	.footer = "exit status: 0 the release parsed, 2 bad usage or not a release.",
+	.operand = "RELEASE", .min_operands = 1, .max_operands = 1,
+	.hint = "(a release never starts with '-')",
+};
 
 static const char *s_of(const json_t *o, const char *k, const char *dflt)
 {
@@ -78,6 +93,7 @@ static void lookup_human(const json_t *o)
 	const json_t *p = json_object_get(o, "parsed"), *e;
 	const char *id;
 
+	term_human();
 	printf("release %s: Linux %d.%d.%d", s_of(o, "release", ""),
 	       (int)json_integer_value(json_object_get(p, "major")),
 	       (int)json_integer_value(json_object_get(p, "minor")),
@@ -87,7 +103,8 @@ static void lookup_human(const json_t *o)
 		       (long long)json_integer_value(json_object_get(p, "build")));
 	printf("\n\n  %-14s %-10s %-34s %s\n", "EXPECTED", "SEVERITY", "BEHAVIOUR", "WHY");
 	json_object_foreach((json_t *)json_object_get(o, "behaviours"), id, e) {
-		printf("  %-14s %-10s %-34s %s%s%s", s_of(e, "expect", "unknown"),
+		printf("  %s %-10s %-34s %s%s%s",
+		       term_behaviour(s_of(e, "expect", "unknown"), s_of(e, "severity", "?"), 14),
 		       s_of(e, "severity", "?"), id, s_of(e, "range", ""),
 		       *s_of(e, "source", "") ? ": " : "", s_of(e, "source", ""));
 		if (!strcmp(s_of(e, "basis", ""), "libc")) {
@@ -106,57 +123,22 @@ static void lookup_human(const json_t *o)
 
 int cmd_lookup(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kernels", required_argument, NULL, 'k' }, { "json", required_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-	};
-	const char *kernels = NULL, *json = NULL;
+	struct lookup_args a = { NULL, NULL };
 	struct nerr err = { 0, "" };
 	char path[PATH_MAX];
 	struct kb *kb = NULL;
 	struct kver v;
 	json_t *o;
-	int c;
+	int first = cli_parse(&lookup_cli, argc, argv, &a), rc = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k': kernels = optarg; break;
-		case 'J': json = optarg; break;
-		case 'h': lookup_usage(stdout); return 0;
-		case ':':
-			fprintf(stderr, "nsprobe: lookup: %s needs an argument (see nsprobe lookup --help)\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			/* a short option's character is in optopt: argv[optind - 1] may
-			 * be the previous argument while getopt is inside "-3.10" */
-			if (optopt)
-				fprintf(stderr, "nsprobe: lookup: unknown option '-%c' (see nsprobe lookup "
-						"--help; a release never starts with '-')\n", optopt);
-			else
-				fprintf(stderr, "nsprobe: lookup: unknown option '%s' (see nsprobe lookup --help)\n",
-					argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (json && strcmp(json, "-")) {
-		fprintf(stderr, "nsprobe: lookup: --json writes to stdout only: use --json - "
-				"(see nsprobe lookup --help)\n");
-		return 2;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "nsprobe: lookup: expected one RELEASE, got %d arguments "
-				"(see nsprobe lookup --help)\n", argc - optind);
-		return 2;
-	}
-	if (kver_parse(argv[optind], &v, &err) < 0) {
+	if (first < 0)
+		return cli_status(first);
+	if (kver_parse(argv[first], &v, &err) < 0) {
 		nerr_print(&err);
 		return 2;
 	}
-	if (find_kernels_json(kernels, path, sizeof(path)) < 0) {
-		fprintf(stderr, "nsprobe: %s: kernels.json not found\n", kernels ? kernels : "lookup");
+	if (find_kernels_json(a.kernels, path, sizeof(path)) < 0) {
+		fprintf(stderr, "nsprobe: %s: kernels.json not found\n", a.kernels ? a.kernels : "lookup");
 		return 2;
 	}
 	if (kb_load(path, &kb, &err) < 0) {
@@ -164,13 +146,14 @@ int cmd_lookup(int argc, char **argv)
 		return 2;
 	}
 	o = lookup_json(kb, &v);
-	if (json) {
-		json_dumpf(o, stdout, JSON_SORT_KEYS | JSON_INDENT(2));
-		putchar('\n');
-	} else {
+	if (a.json && report_write(o, a.json, &err) < 0) {
+		nerr_prefix(&err, "lookup");
+		nerr_print(&err);
+		rc = 2;
+	} else if (!a.json) {
 		lookup_human(o);
 	}
 	json_decref(o);
 	kb_free(kb);
-	return 0;
+	return rc;
 }

@@ -5,7 +5,6 @@
  * both ("<release>#2"), so nothing a host measured is dropped.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "checks/nerr.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/html.h"
 #include "report/outfile.h"
@@ -20,14 +20,24 @@
 
 enum merge_format { MERGE_JSON, MERGE_MARKDOWN, MERGE_HTML };
 
-static void merge_usage(FILE *out)
-{
-	fprintf(out, "usage: nsprobe merge [--format json|markdown|html] [-o FILE] REPORT...\n\n"
-		     "Merge nsprobe reports into one matrix of kernels and behaviours.\n"
-		     "  --format F   json (a merged report, the default), markdown, html\n"
-		     "  -o FILE      write there instead of stdout (a file atomically, a device in place)\n"
-		     "exit status: 0 merged, 2 bad usage or an unreadable/invalid report.\n");
-}
+struct merge_args {
+	const char *format, *output;
+};
+
+static const struct cli_opt merge_opts[] = {
+	CLI_STR_OPT('f', "format", struct merge_args, format, "F",
+		    "json (a merged report, the default), markdown (or md), html"),
+	CLI_STR_OPT('o', "output", struct merge_args, output, "FILE",
+		    "write there instead of stdout (a file atomically, a device in place)"),
+	CLI_END,
+};
+
+static const struct cli_cmd merge_cli = {
+	.name = "merge", .synopsis = "[OPTIONS] REPORT...", .opts = merge_opts,
+	.about = "Merge nsprobe reports into one matrix of kernels and behaviours.",
+	.footer = "exit status: 0 merged, 2 bad usage or an unreadable/invalid report.",
+	.operand = "REPORT", .min_operands = 1, .max_operands = -1,
+};
 
 /* Every behaviour id any entry has, as an object used as a set (new). */
 static json_t *behaviour_set(const json_t *kernels)
@@ -154,63 +164,38 @@ static int write_matrix(const json_t *merged, enum merge_format fmt, const char 
 
 int cmd_merge(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct merge_args a = { NULL, "-" };
 	enum merge_format fmt = MERGE_JSON;
-	const char *path = "-";
 	struct nerr err = { 0 };
 	json_t *merged;
-	int c, rc;
+	int first = cli_parse(&merge_cli, argc, argv, &a), rc;
 
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				fmt = MERGE_JSON;
-			else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-				fmt = MERGE_MARKDOWN;
-			else if (!strcmp(optarg, "html"))
-				fmt = MERGE_HTML;
-			else {
-				fprintf(stderr, "nsprobe merge: unknown format '%s' (json, markdown, html)\n", optarg);
-				return 2;
-			}
-			break;
-		case 'o':
-			path = optarg;
-			break;
-		case 'h':
-			merge_usage(stdout);
-			return 0;
-		default:
-			merge_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "nsprobe merge: no report given\n");
-		merge_usage(stderr);
-		return 2;
-	}
-	if (outfile_check("-o", path, &err) < 0) {
+	if (first < 0)
+		return cli_status(first);
+	if (!a.format || !strcmp(a.format, "json"))
+		fmt = MERGE_JSON;
+	else if (!strcmp(a.format, "markdown") || !strcmp(a.format, "md"))
+		fmt = MERGE_MARKDOWN;
+	else if (!strcmp(a.format, "html"))
+		fmt = MERGE_HTML;
+	else
+		return cli_status(cli_usage_error(&merge_cli, "--format '%s': expected json, markdown or html",
+						  a.format));
+	if (outfile_check("-o", a.output, &err) < 0) {
 		nerr_prefix(&err, "merge");
 		nerr_print(&err);
 		return 2;
 	}
-	merged = merge_files(argv + optind, argc - optind, &err);
+	merged = merge_files(argv + first, argc - first, &err);
 	if (!merged) {
 		nerr_prefix(&err, "merge");
 		nerr_print(&err);
 		return 2;
 	}
 	if (fmt == MERGE_JSON)
-		rc = report_write(merged, path, &err);
+		rc = report_write(merged, a.output, &err);
 	else
-		rc = write_matrix(merged, fmt, path, &err);
+		rc = write_matrix(merged, fmt, a.output, &err);
 	json_decref(merged);
 	if (rc < 0) {
 		nerr_prefix(&err, "merge");

@@ -6,10 +6,8 @@
  * becomes an "untestable" entry with a one-line reason.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 
 #include "checks/judge.h"
 #include "checks/kb.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/initramfs.h"
 #include "report/paths.h"
@@ -25,96 +24,56 @@
 #include "report/outfile.h"
 #include "report/report.h"
 #include "report/stop.h"
+#include "report/term.h"
 
-static void qualify_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nsprobe qualify [OPTIONS] IMAGE[::ARGS]...\n\n"
-		"Boot each x86_64 kernel image (bzImage/vmlinuz) under qemu with nsprobe's probes\n"
-		"as its initramfs, and report what that kernel does, keyed by the release the\n"
-		"guest reports.  ARGS after '::' are extra kernel arguments for that image only.\n\n"
-		"  --json FILE|-     write the report (nsprobe/report/1) to FILE, or stdout\n"
-		"  --timeout S       seconds per image, boot included (default %d)\n"
-		"  -j N              images booted at once (default 1)\n"
-		"  --append ARGS     extra kernel arguments for every image\n"
-		"  --accel A         kvm, tcg or auto (default): KVM when /dev/kvm works and the\n"
-		"                    guest makes progress, else TCG (the entry says which ran)\n"
-		"  --kernels FILE    the knowledge base (default: kernels.json next to nsprobe)\n"
-		"  --write-initramfs FILE  write the guest payload (gzip-compressed cpio newc) and exit\n"
-		"  --save-console DIR  keep each guest's serial transcript as DIR/N-IMAGE.console\n"
-		"  -v, --verbose     phase lines (booting, probe 3/8) on stderr\n"
-		"  -h, --help        this text\n\n"
-		"Needs qemu-system-x86_64 (Debian package qemu-system-x86).\n"
-		"exit status: 0 every image qualified and no problem behaviour affected, 1 a problem\n"
-		"behaviour is affected on some image, 2 bad usage, 3 an image could not be qualified\n"
-		"(not a kernel, did not boot, timed out) or a problem behaviour was untestable.\n",
-		QUALIFY_DEFAULT_TIMEOUT);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
+static const struct cli_opt qualify_opts[] = {
+	CLI_STR_OPT(0, "json", struct qualify_opts, json, "FILE|-",
+		    "write the report (nsprobe/report/1) to FILE, or stdout"),
+	CLI_DOUBLE_OPT(0, "timeout", struct qualify_opts, timeout_s, "S", 1, 86400,
+		       "seconds per image, boot included (default " STR(QUALIFY_DEFAULT_TIMEOUT) ")"),
+	CLI_INT_OPT('j', "jobs", struct qualify_opts, jobs, "N", 1, 64, "images booted at once (default 1)"),
+	CLI_STR_OPT(0, "append", struct qualify_opts, append, "ARGS", "extra kernel arguments for every image"),
+	CLI_STR_OPT(0, "accel", struct qualify_opts, accel, "A",
+		    "kvm, tcg or auto (default): KVM when /dev/kvm works and the\n"
+		    "guest makes progress, else TCG (the entry says which ran)"),
+	CLI_STR_OPT(0, "kernels", struct qualify_opts, kernels, "FILE",
+		    "the knowledge base (default: kernels.json next to nsprobe)"),
+	CLI_STR_OPT(0, "write-initramfs", struct qualify_opts, write_initramfs, "FILE",
+		    "write the guest payload (gzip-compressed cpio newc) and exit"),
+	CLI_STR_OPT(0, "save-console", struct qualify_opts, save_console, "DIR",
+		    "keep each guest's serial transcript as DIR/N-IMAGE.console"),
+	CLI_FLAG_OPT('v', "verbose", struct qualify_opts, verbose, "phase lines (booting, probe 3/8) on stderr"),
+	CLI_END,
+};
 
-	fprintf(stderr, "nsprobe: qualify: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(nsprobe qualify --help for usage)\n");
-	return -1;
-}
+static const struct cli_cmd qualify_cli = {
+	.name = "qualify", .synopsis = "[OPTIONS] IMAGE[::ARGS]...", .opts = qualify_opts, .human = 1,
+	.about = "Boot each x86_64 kernel image (bzImage/vmlinuz) under qemu with nsprobe's probes\n"
+		 "as its initramfs, and report what that kernel does, keyed by the release the\n"
+		 "guest reports.  ARGS after '::' are extra kernel arguments for that image only.",
+	.footer = "Needs qemu-system-x86_64 (Debian package qemu-system-x86).\n"
+		  "exit status: 0 every image qualified and no problem behaviour affected, 1 a problem\n"
+		  "behaviour is affected on some image, 2 bad usage, 3 an image could not be qualified\n"
+		  "(not a kernel, did not boot, timed out) or a problem behaviour was untestable.",
+	.operand = "IMAGE", .min_operands = 0, .max_operands = -1,
+};
 
-static int parse_accel(const char *s, struct qualify_opts *q)
-{
-	if (strcmp(s, "kvm") && strcmp(s, "tcg") && strcmp(s, "auto"))
-		return usage_error("--accel '%s': expected kvm, tcg or auto", s);
-	q->accel = s;
-	return 0;
-}
-
-/* 0: go on; 1: --help printed; -1: usage error (printed). */
+/* 0: go on; CLI_EXIT: --help or --version printed; CLI_USAGE: usage error printed. */
 static int parse_args(int argc, char **argv, struct qualify_opts *q)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'J' },     { "timeout", required_argument, NULL, 'T' },
-		{ "append", required_argument, NULL, 'A' },   { "accel", required_argument, NULL, 'a' },
-		{ "kernels", required_argument, NULL, 'K' },  { "verbose", no_argument, NULL, 'v' },
-		{ "write-initramfs", required_argument, NULL, 'W' },
-		{ "save-console", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c;
+	int first = cli_parse(&qualify_cli, argc, argv, q);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":j:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': q->json = optarg; break;
-		case 'A': q->append = optarg; break;
-		case 'K': q->kernels = optarg; break;
-		case 'W': q->write_initramfs = optarg; break;
-		case 'S': q->save_console = optarg; break;
-		case 'v': q->verbose = 1; break;
-		case 'h': qualify_usage(stdout); return 1;
-		case 'a': if (parse_accel(optarg, q) < 0) return -1; break;
-		case 'T':
-			q->timeout_s = strtod(optarg, &end);
-			if (*end || end == optarg || !(q->timeout_s >= 1 && q->timeout_s <= 86400))
-				return usage_error("--timeout '%s': expected seconds from 1 to 86400", optarg);
-			break;
-		case 'j':
-			q->jobs = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || q->jobs < 1 || q->jobs > 64)
-				return usage_error("-j '%s': expected a whole number from 1 to 64", optarg);
-			break;
-		case ':': return usage_error("%s needs an argument", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	q->images = argv + optind;
-	q->nimages = argc - optind;
+	if (first < 0)
+		return first;
+	if (strcmp(q->accel, "kvm") && strcmp(q->accel, "tcg") && strcmp(q->accel, "auto"))
+		return cli_usage_error(&qualify_cli, "--accel '%s': expected kvm, tcg or auto", q->accel);
+	q->images = argv + first;
+	q->nimages = argc - first;
 	if (!q->nimages && !q->write_initramfs)
-		return usage_error("%s", "no kernel image given");
+		return cli_usage_error(&qualify_cli, "no kernel IMAGE given");
 	return 0;
 }
 
@@ -215,7 +174,7 @@ static int qualify_all(struct qualify_opts *q, const struct kb *kb, const char *
 		}
 		status = s == 1 || status == 1 ? 1 : s > status ? s : status;
 		if (!q->json || strcmp(q->json, "-"))
-			qualify_print_summary(stdout, &jobs[i]);
+			qualify_print_summary(term_human(), &jobs[i]);
 	}
 	if (status >= 0 && q->json && report_write(report, q->json, &err) < 0) {
 		nerr_print(&err);
@@ -240,8 +199,8 @@ int cmd_qualify(int argc, char **argv)
 	struct kb *kb = NULL;
 	int r = parse_args(argc, argv, &q);
 
-	if (r)
-		return r > 0 ? 0 : 2;
+	if (r < 0)
+		return cli_status(r);
 	q.progress = q.verbose || isatty(2);
 	if (outfile_check("--json", q.json, &err) < 0 ||
 	    outfile_check("--write-initramfs", q.write_initramfs, &err) < 0) {

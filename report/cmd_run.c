@@ -5,9 +5,7 @@
  * clear line and nothing written.  Exit status: DESIGN.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include "checks/kb.h"
 #include "checks/nerr.h"
 #include "checks/replay.h"
+#include "report/cli.h"
 #include "report/commands.h"
 #include "report/format.h"
 #include "report/outfile.h"
@@ -30,121 +29,72 @@
 #include "report/report.h"
 #include "report/runner.h"
 #include "report/stop.h"
+#include "report/term.h"
 #include "report/userns.h"
 
 struct run_args {
-	const char *json_path, *kernels, *probe_dir, *replay, *only, *require, *output;
+	const char *json_path, *kernels, *probe_dir, *replay, *only, *require, *format, *output;
 	enum out_format fmt;
-	bool fmt_set, quiet;
+	int fmt_set, quiet;
 	double timeout;
 	int jobs;
 };
 
-static void run_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: nsprobe [run] [OPTIONS]\n\n"
-		"Probe this host's PID-namespace behaviour with the real system calls.\n"
-		"  --json FILE|-        write the JSON report (atomically; - for stdout)\n"
-		"  --format F           human (default), json, tap, junit, prometheus on stdout\n"
-		"  -o, --output FILE    write the --format output to FILE (atomically, e.g. for\n"
-		"                       node_exporter's textfile collector) instead of stdout\n"
-		"  --only P,...         run only these probes\n"
-		"  --timeout S          per-probe timeout in seconds (default 10)\n"
-		"  --kernels FILE       the knowledge base (default: next to nsprobe, installed)\n"
-		"  --probe-dir DIR      where the probe programs are\n"
-		"  --require B,...      exit 1 unless each behaviour was tested and is not-affected\n"
-		"  --replay DIR         judge recorded probe output instead of probing\n"
-		"  -j, --jobs N         run up to N probes at once (default %d, the CPUs);\n"
-		"                       probes that are not concurrent-safe always run alone\n"
-		"  --quiet              no human summary, no progress\n"
-		"exit status: 0 ok, 1 a problem behaviour is affected or a --require is unmet,\n"
-		"2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.\n",
-		runner_default_jobs());
-}
+static const struct cli_opt run_opts[] = {
+	CLI_STR_OPT(0, "json", struct run_args, json_path, "FILE|-",
+		    "write the JSON report (atomically; - for stdout)"),
+	CLI_STR_OPT(0, "format", struct run_args, format, "F",
+		    "human (default), json, tap, junit, prometheus on stdout"),
+	CLI_STR_OPT('o', "output", struct run_args, output, "FILE",
+		    "write the --format output to FILE (atomically, e.g. for\n"
+		    "node_exporter's textfile collector) instead of stdout"),
+	CLI_STR_OPT(0, "only", struct run_args, only, "P,...", "run (or judge) only these probes"),
+	CLI_DOUBLE_OPT(0, "timeout", struct run_args, timeout, "S", 0.1, 86400,
+		       "per-probe timeout in seconds (default 10)"),
+	CLI_STR_OPT(0, "kernels", struct run_args, kernels, "FILE",
+		    "the knowledge base (default: next to nsprobe, installed)"),
+	CLI_STR_OPT(0, "probe-dir", struct run_args, probe_dir, "DIR", "where the probe programs are"),
+	CLI_STR_OPT(0, "require", struct run_args, require, "B,...",
+		    "exit 1 unless each behaviour was tested and is not-affected"),
+	CLI_STR_OPT(0, "replay", struct run_args, replay, "DIR",
+		    "judge recorded probe output instead of probing"),
+	CLI_INT_OPT('j', "jobs", struct run_args, jobs, "N", 1, 64,
+		    "run up to N probes at once (default: one per CPU);\n"
+		    "probes that are not concurrent-safe always run alone"),
+	CLI_FLAG_OPT('q', "quiet", struct run_args, quiet, "no human summary, no progress"),
+	CLI_END,
+};
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
+static const struct cli_cmd run_cli = {
+	.name = "run", .synopsis = "[OPTIONS]", .opts = run_opts, .human = 1,
+	.about = "Probe this host's PID-namespace behaviour with the real system calls.\n"
+		 "`nsprobe` with no command, or with options only, is `nsprobe run`.",
+	.footer = "exit status: 0 ok, 1 a problem behaviour is affected or a --require is unmet,\n"
+		  "2 bad usage or input, 3 a problem behaviour could not be tested, 128+N signal N.",
+	.min_operands = 0, .max_operands = 0,
+};
 
-	fputs("nsprobe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see nsprobe run --help)\n", stderr);
-	return -1;
-}
-
-static int parse_number(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* 0: run; 1: --help printed; -1: usage error (printed). */
+/* 0: run; CLI_EXIT: --help or --version printed; CLI_USAGE: usage error printed. */
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'J' },   { "format", required_argument, NULL, 'f' },
-		{ "only", required_argument, NULL, 'N' },   { "timeout", required_argument, NULL, 't' },
-		{ "kernels", required_argument, NULL, 'k' }, { "probe-dir", required_argument, NULL, 'p' },
-		{ "require", required_argument, NULL, 'r' }, { "replay", required_argument, NULL, 'R' },
-		{ "jobs", required_argument, NULL, 'j' },   { "quiet", no_argument, NULL, 'q' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
-	};
-	double v;
-	int c;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->timeout = 10;
 	a->jobs = 0; /* runner_default_jobs() */
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:o:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': a->json_path = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'N': a->only = optarg; break;
-		case 'k': a->kernels = optarg; break;
-		case 'p': a->probe_dir = optarg; break;
-		case 'r': a->require = optarg; break;
-		case 'R': a->replay = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'h': run_usage(stdout); return 1;
-		case 'f':
-			if (format_parse(optarg, &a->fmt) < 0)
-				return usage_error("--format '%s': expected human, json, tap, junit or prometheus", optarg);
-			a->fmt_set = true;
-			break;
-		case 't':
-			if (parse_number(optarg, 0.1, 86400, &a->timeout) < 0)
-				return usage_error("--timeout '%s': expected seconds between 0.1 and 86400", optarg);
-			break;
-		case 'j':
-			if (parse_number(optarg, 1, 64, &v) < 0 || v != (int)v)
-				return usage_error("-j '%s': expected a whole number from 1 to 64", optarg);
-			a->jobs = (int)v;
-			break;
-		case ':': return usage_error("%s needs an argument", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	rc = cli_parse(&run_cli, argc, argv, a);
+	if (rc < 0)
+		return rc;
+	if (a->format && format_parse(a->format, &a->fmt) < 0)
+		return cli_usage_error(&run_cli, "--format '%s': expected human, json, tap, junit or prometheus",
+				       a->format);
+	a->fmt_set = a->format != NULL;
 	if (a->output && !strcmp(a->output, "-"))
 		a->output = NULL;  /* stdout, as without -o */
 	if (a->json_path && !strcmp(a->json_path, "-") && !a->output && a->fmt_set &&
 	    a->fmt != FMT_JSON && a->fmt != FMT_HUMAN)
-		return usage_error("--json - and --format %s would both write to stdout",
-				   format_name(a->fmt));
+		return cli_usage_error(&run_cli, "--json - and --format %s would both write to stdout",
+				       format_name(a->fmt));
 	return 0;
 }
 
@@ -268,14 +218,27 @@ static json_t *live_entry(const struct run_args *a, const struct kb *kb, char **
 	return report_entry_new("live", u.release, host_facts(), env, probes, kb, err);
 }
 
-static json_t *replay_entry(const char *dir, const struct kb *kb, struct nerr *err)
+/* A recorded entry; with --only (only != NULL), judged on those probes alone,
+ * as a live --only run is. */
+static json_t *replay_entry(const char *dir, const struct kb *kb, char **only, struct nerr *err)
 {
 	char release[256];
 	json_t *probes = replay_load(dir, release, sizeof(release), err);
+	const char *name;
+	json_t *v;
+	void *tmp;
 
 	if (!probes) {
 		nerr_prefix(err, "--replay %s", dir);
 		return NULL;
+	}
+	json_object_foreach_safe(probes, tmp, name, v) {
+		bool wanted = !only;
+
+		for (size_t i = 0; only && only[i] && !wanted; i++)
+			wanted = !strcmp(only[i], name);
+		if (!wanted)
+			json_object_del(probes, name);
 	}
 	/* what a recording tells of its host: only the release */
 	return report_entry_new("replay", release, json_pack("{s:s}", "release", release),
@@ -346,6 +309,7 @@ static int write_output(const struct run_args *a, enum out_format fmt, const jso
 
 	if (!mem)
 		return nerr_errno(err, errno, "--output %s", a->output);
+	term_to_file();  /* a human summary in a file: no colour unless --color=always */
 	rc = format_write(mem, fmt, report, err);
 	if (fclose(mem) != 0 && rc == 0)
 		rc = nerr_errno(err, errno, "--output %s", a->output);
@@ -370,7 +334,7 @@ static int emit_stdout(const struct run_args *a, const json_t *report, struct ne
 	}
 	if (json_stdout || a->quiet)
 		return 0;
-	return format_write(stdout, FMT_HUMAN, report, err);
+	return format_write(term_human(), FMT_HUMAN, report, err);
 }
 
 /* The JSON report's temporary is written first and renamed into place last,
@@ -410,12 +374,12 @@ int cmd_run(int argc, char **argv)
 	json_t *report = NULL, *entry;
 	int rc = parse_args(argc, argv, &a), status = 2;
 
-	if (rc != 0)
-		return rc > 0 ? 0 : 2;
+	if (rc < 0)
+		return cli_status(rc);
 	if (prepare(&a, &kb, &names, &req, &err) < 0)
 		goto fail;
 	status = 3;
-	entry = a.replay ? replay_entry(a.replay, kb, &err) : live_entry(&a, kb, names, &err);
+	entry = a.replay ? replay_entry(a.replay, kb, a.only ? names : NULL, &err) : live_entry(&a, kb, names, &err);
 	if (!entry) {
 		if (stop_signal())
 			status = 128 + stop_signal();

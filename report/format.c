@@ -8,6 +8,7 @@
  */
 #include "report/format.h"
 #include "report/report.h"
+#include "report/term.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -64,11 +65,13 @@ static void human_behaviour(FILE *out, const char *id, const json_t *b)
 	/* an untestable behaviour names its cause here; the why and the fix are
 	 * printed once per cause below the table (human_causes) */
 	if (!strcmp(status, "untestable") && json_is_object(cause))
-		fprintf(out, "  %-13s %-10s %-34s blocked: %s%s%s\n", status, str(b, "severity", "?"),
+		fprintf(out, "  %s %-10s %-34s blocked: %s%s%s\n",
+			term_behaviour(status, str(b, "severity", "?"), 13), str(b, "severity", "?"),
 			id, str(cause, "cause", "?"), json_object_get(cause, "via") ? " via " : "",
 			str(cause, "via", ""));
 	else
-		fprintf(out, "  %-13s %-10s %-34s %s\n", status, str(b, "severity", "?"), id,
+		fprintf(out, "  %s %-10s %-34s %s\n", term_behaviour(status, str(b, "severity", "?"), 13),
+			str(b, "severity", "?"), id,
 			str(b, "evidence", ""));
 	if (!strcmp(status, "affected") && json_object_get(b, "advice"))
 		fprintf(out, "  %-24s advice: %s\n", "", str(b, "advice", ""));
@@ -173,7 +176,7 @@ static void human_probes(FILE *out, const json_t *probes)
 
 		if (!strcmp(s, "measured"))
 			continue;
-		fprintf(out, "    %-20s %-8s %s\n", keys[i], s,
+		fprintf(out, "    %-20s %s %s\n", keys[i], term_status(s, 8),
 			str(p, "reason", str(p, "stderr", "")));
 	}
 	free(keys);
@@ -218,7 +221,7 @@ static void human_entry(FILE *out, const char *key, const json_t *e)
 	human_causes(out, bs, ids, n);
 	free(ids);
 	human_probes(out, json_object_get(e, "probes"));
-	fprintf(out, "\nverdict: %s: %s\n", str(e, "verdict", "?"),
+	fprintf(out, "\nverdict: %s: %s\n", term_status(str(e, "verdict", "?"), 0),
 		verdict_text(str(e, "verdict", "")));
 }
 

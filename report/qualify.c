@@ -20,6 +20,7 @@
 #include "checks/judge.h"
 #include "checks/probeout.h"
 #include "report/report.h"
+#include "report/term.h"
 
 const char *const qualify_probe_names[] = {
 	"unshare_single", "unshare_multi", "unshare_transient", "thread_after_unshare",
@@ -408,10 +409,11 @@ int qualify_add_entry(json_t *report, struct qualify_job *j, const struct kb *kb
 void qualify_print_summary(FILE *out, const struct qualify_job *j)
 {
 	if (j->failure[0])
-		fprintf(out, "%s%s%s: not qualified: %s\n", j->image, j->image_append[0] ? "::" : "",
-			j->image_append, j->failure);
+		fprintf(out, "%s%s%s: %s: %s\n", j->image, j->image_append[0] ? "::" : "",
+			j->image_append, term_status("not qualified", 0), j->failure);
 	else
-		fprintf(out, "%s: %s: verdict %s (qemu %s, %.1f s)\n", j->image, j->release, j->verdict,
+		fprintf(out, "%s: %s: verdict %s (qemu %s, %.1f s)\n", j->image, j->release,
+			term_status(j->verdict, 0),
 			j->accel, j->out.elapsed_s);
 }
 

@@ -9,8 +9,8 @@ want=${1:-build}
 pkgs="gcc make libc6-dev pkg-config libelf-dev libjansson-dev zlib1g-dev musl-tools"
 case "$want" in
 build) ;;
-test) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux procps python3 bubblewrap debootstrap systemd-container" ;;
-check) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux procps python3 bubblewrap debootstrap systemd-container clang libclang-rt-14-dev valgrind" ;;
+test) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux bsdutils procps python3 bubblewrap debootstrap systemd-container" ;;
+check) pkgs="$pkgs libcmocka-dev cpio qemu-system-x86 golang-go golang-golang-x-sys-dev util-linux bsdutils procps python3 bubblewrap debootstrap systemd-container clang libclang-rt-14-dev valgrind" ;;
 *) echo "deps.sh: unknown set '$want' (build, test or check)" >&2; exit 2 ;;
 esac
 # the man page and install tests (mandoc, man), the Debian package test (tests/package)

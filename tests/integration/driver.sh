@@ -78,22 +78,25 @@ check "... which decides unshare-pidns-unsupported" \
 check "... and the verdict is untestable" [ "$(json "$T/only.json" "list(j['kernels'].values())[0]['verdict']")" = untestable ]
 
 # --- 3. bad usage: exit 2, one clear line on stderr, nothing on stdout -----------
-# bad DESC WORD ARGS...: nsprobe ARGS exits 2 with one stderr line naming WORD
+# bad DESC WORD ARGS...: nsprobe ARGS exits 2 with one stderr line naming WORD;
+# a usage error the option parser finds (USAGE=1) adds the line "Try 'nsprobe run --help' ..."
 bad() {
-	local d=$1 word=$2 rc; shift 2
+	local d=$1 word=$2 rc lines=$((1 + ${USAGE:-0})); shift 2
 	"$NSPROBE" "$@" > "$T/bad.out" 2> "$T/bad.err"
 	rc=$?
 	check "$d: exit 2 (got $rc)" [ "$rc" = 2 ]
-	check "$d: one line on stderr: $(head -1 "$T/bad.err")" [ "$(wc -l < "$T/bad.err")" = 1 ]
+	check "$d: $lines line(s) on stderr: $(head -1 "$T/bad.err")" [ "$(wc -l < "$T/bad.err")" = "$lines" ]
 	check "$d: the line is 'nsprobe: ...' and names '$word'" \
-		bash -c "grep -q '^nsprobe: ' '$T/bad.err' && grep -qF -- '$word' '$T/bad.err'"
+		bash -c "head -1 '$T/bad.err' | grep -q '^nsprobe: ' && head -1 '$T/bad.err' | grep -qF -- '$word'"
+	[ "$lines" = 2 ] && check "$d: then the Try line" \
+		grep -qx "Try 'nsprobe run --help' for more information." "$T/bad.err"
 	check "$d: nothing on stdout" [ ! -s "$T/bad.out" ]
 }
-bad "unknown option" --frobnicate --frobnicate
+USAGE=1 bad "unknown option" --frobnicate --frobnicate
 bad "--only bogus" bogus --only bogus
 bad "--require bogus" bogus --require bogus
-bad "--timeout abc" abc --timeout abc
-bad "--format xml" xml --format xml
+USAGE=1 bad "--timeout abc" abc --timeout abc
+USAGE=1 bad "--format xml" xml --format xml
 bad "--json into a missing directory" "$T/missing" --json "$T/missing/r.json"
 
 # --- 4. a broken kernels.json: file:line:column: message, exit 2 ---------------

@@ -98,14 +98,16 @@ check "human lookup 3.10.0: unshare-multithread-einval affected" \
 check "human lookup 3.10.0: says the release is evidence, not a verdict" grep -q 'evidence' "$T/human.txt"
 
 # --- 3. garbage: exit 2, one clear line naming the input --------------------------
-# garbage DESC ARGS...: nsprobe lookup ARGS exits 2 with one 'nsprobe: ' line and no stdout
+# garbage DESC ARGS...: nsprobe lookup ARGS exits 2 with one 'nsprobe: ' line and no stdout;
+# a usage error (USAGE=1) adds the line "Try 'nsprobe lookup --help' ..."
 garbage() {
-	local d=$1 rc; shift
+	local d=$1 rc lines=$((1 + ${USAGE:-0})); shift
 	"$NSPROBE" lookup "$@" > "$T/g.out" 2> "$T/g.err"
 	rc=$?
 	check "lookup $d: exit 2 (got $rc): $(head -1 "$T/g.err")" [ "$rc" = 2 ]
-	check "lookup $d: one line on stderr, nothing on stdout" \
-		bash -c "[ \$(wc -l < '$T/g.err') = 1 ] && grep -q '^nsprobe: ' '$T/g.err' && [ ! -s '$T/g.out' ]"
+	check "lookup $d: $lines line(s) on stderr, nothing on stdout" \
+		bash -c "[ \$(wc -l < '$T/g.err') = $lines ] && head -1 '$T/g.err' | grep -q '^nsprobe: ' && [ ! -s '$T/g.out' ]"
+	[ "$lines" = 1 ] || check "lookup $d: then the Try line" grep -q "^Try 'nsprobe lookup --help'" "$T/g.err"
 }
 for r in "" abc 3 99999999999.1.2 "3.10;rm" "3.10.0 extra" " 3.10.0" "3.x" "v3.10.0" \
 	 '3.10.0$(id)' "3.10.0/../../etc" $'3.10.0\n' "0.1" "3.10.99999999999"; do
@@ -115,11 +117,17 @@ done
 check "the message for '3.10;rm' names the character" grep -qF "unexpected character ';'" <("$NSPROBE" lookup '3.10;rm' 2>&1)
 check "the message for '' says empty" grep -q "empty" <("$NSPROBE" lookup '' 2>&1)
 check "the message for 99999999999.1.2 says out of range" grep -q "out of range" <("$NSPROBE" lookup 99999999999.1.2 2>&1)
-garbage "(no release)"
-garbage "two releases" 3.10.0 4.9.0
-garbage "--bogus" --bogus 3.10.0
-garbage "-3.10 (an option, not a release)" -3.10
-garbage "--json FILE (only - is allowed)" 3.10.0 --json "$T/x.json"
-check "... and wrote no file" [ ! -e "$T/x.json" ]
+USAGE=1 garbage "(no release)"
+USAGE=1 garbage "two releases" 3.10.0 4.9.0
+USAGE=1 garbage "--bogus" --bogus 3.10.0
+USAGE=1 garbage "-3.10 (an option, not a release)" -3.10
+check "... the message says a release never starts with '-'" grep -q "never starts with '-'" "$T/g.err"
+# --json FILE writes the same document as --json - (as every --json does), atomically
+"$NSPROBE" lookup 3.10.0 --json - > "$T/stdout.json"
+"$NSPROBE" lookup 3.10.0 --json "$T/x.json" > "$T/x.out"
+check "lookup --json FILE: writes the file, nothing on stdout" bash -c "[ -s '$T/x.json' ] && [ ! -s '$T/x.out' ]"
+check "lookup --json FILE: the same JSON as --json -" cmp -s "$T/stdout.json" "$T/x.json"
+garbage "--json into a missing directory" 3.10.0 --json "$T/missing/x.json"
+check "... and wrote no file" [ ! -e "$T/missing" ]
 check "lookup --help: exit 0" bash -c "'$NSPROBE' lookup --help | grep -q '^usage: nsprobe lookup'"
 echo "$checks checks passed"

@@ -21,8 +21,8 @@ check "the rendering has the NAME, SYNOPSIS and EXIT STATUS sections" \
 python3 "$OPTLIST" man "$MAN" > "$T/man.opts" || fail "optlist.py man"
 man_opts() { awk -v s="$1" '$1 == s && NF == 2 { print $2 }' "$T/man.opts" | sort -u; }
 man_opts common > "$T/common"
-check "COMMON OPTIONS documents -h, --help, --version" \
-	[ "$(tr '\n' ' ' < "$T/common")" = "--help --version -h " ]
+check "COMMON OPTIONS documents -h, --help, --version and --color (all but merge)" \
+	[ "$(tr '\n' ' ' < "$T/common")" = "--color --help --version -h " ]
 
 # the commands: those `nsprobe --help` lists, and `help`
 "$NSPROBE" --help > "$T/top.help" || fail "nsprobe --help exited non-zero"

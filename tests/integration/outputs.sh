@@ -15,7 +15,20 @@ REPLAY=$TOP/tests/replay/linux-6.18-host
 M=$T/mnt
 mkdir -p "$M"
 mount -t tmpfs -o size=8m,mode=700 nsprobe-i10a-test "$M" || skip "cannot mount a tmpfs"
-trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
+# Leave no mount behind, whatever ends the test: bash runs no EXIT trap when a
+# signal kills it (run.sh's timeout sends SIGTERM), so those exit through it too;
+# out of $M first, our background jobs killed (by pid), then a lazy unmount
+# if a plain one is refused.
+cleanup() {
+	cd / || true
+	for j in $(jobs -p); do kill "$j" 2>/dev/null; done
+	umount "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 umask 022
 cd "$M" || fail "cd $M"
 
