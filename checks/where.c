@@ -96,10 +96,15 @@ static void find_proc(struct where *w)
 	ssize_t n;
 	long me = (long)syscall(SYS_getpid);
 
-	if (statfs("/proc", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+	if (statfs("/proc", &sf) < 0) {
 		w->proc = WHERE_PROC_NONE;
-		snprintf(w->proc_evidence, sizeof(w->proc_evidence), "%s",
-			 errno == ENOENT ? "no /proc directory" : "nothing of type proc is mounted at /proc");
+		snprintf(w->proc_evidence, sizeof(w->proc_evidence), "statfs /proc: %s", strerror(errno));
+		return;
+	}
+	if (sf.f_type != PROC_SUPER_MAGIC) {
+		w->proc = WHERE_PROC_NONE;
+		snprintf(w->proc_evidence, sizeof(w->proc_evidence),
+			 "/proc is not procfs (f_type 0x%lx, procfs is 0x9fa0)", (unsigned long)sf.f_type);
 		return;
 	}
 	n = readlink("/proc/self", buf, sizeof(buf) - 1);

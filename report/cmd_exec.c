@@ -465,6 +465,9 @@ static void say_level_fail(const struct msg *m, const struct exec_args *a, int b
 	else if (m->err == EPERM)
 		fprintf(stderr, "nsprobe: exec: creating a PID namespace needs CAP_SYS_ADMIN (mode %s: %s)\n",
 			mode->mode, mode->reason);
+	if (!b && (m->err == ENOSPC || m->err == EINVAL))
+		fprintf(stderr, "nsprobe: exec: kernels.json (pidns-nesting-limit) not found or unreadable "
+			"(NSPROBE_KERNELS names it)\n");
 	if (b && (m->err == ENOSPC || m->err == EINVAL)) {
 		json_t *r;
 		size_t i;

@@ -139,8 +139,10 @@ static int columns(const char *s, size_t n)
 {
 	int total = 0, c;
 
-	for (size_t i = 0; i < n; i += unit(s, n, i, &c))
+	for (size_t i = 0, len; i < n; i += len) {
+		len = unit(s, n, i, &c);
 		total += c;
+	}
 	return total;
 }
 
@@ -149,11 +151,20 @@ static int widest_word(const char *s, size_t n)
 {
 	int widest = 0, cur = 0, c;
 
-	for (size_t i = 0; i < n; i += unit(s, n, i, &c)) {
+	for (size_t i = 0, len; i < n; i += len) {
+		len = unit(s, n, i, &c);
 		cur = s[i] == ' ' ? 0 : cur + c;
 		widest = cur > widest ? cur : widest;
 	}
 	return widest;
+}
+
+/* The index of the first byte at or after i that is not a space. */
+static size_t skip_spaces(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] == ' ')
+		i++;
+	return i;
 }
 
 /* Where continuation lines start: the line's last column (text after two or
@@ -162,15 +173,17 @@ static int widest_word(const char *s, size_t n)
 static int hanging_indent(const char *s, size_t n, int indent, int width)
 {
 	int col = indent, cand = -1, c, room = widest_word(s, n);
-	size_t i = (size_t)indent, w = i;
+	size_t i = (size_t)indent, w = i, len;
 
 	while (w < n && s[w] != ' ')
 		w++;
 	if (w > i + 1 && w < n && s[w - 1] == ':' && w - i <= 16)  /* "advice: ..." */
-		cand = columns(s, w) + (int)strspn(s + w, " ");
-	for (; i < n && col <= width; i += unit(s, n, i, &c), col += c)
+		cand = columns(s, skip_spaces(s, n, w));
+	for (; i < n && col <= width; i += len, col += c) {
+		len = unit(s, n, i, &c);
 		if (i >= 2 && s[i] != ' ' && s[i - 1] == ' ' && s[i - 2] == ' ' && (int)i > indent)
 			cand = col;
+	}
 	if (cand >= 0 && cand <= width - (room > 30 ? room : 30))
 		return cand;
 	return indent + 4 < width / 2 ? indent + 4 : width / 2;
@@ -178,22 +191,21 @@ static int hanging_indent(const char *s, size_t n, int indent, int width)
 
 void term_wrap_line(FILE *out, const char *s, size_t n, int width)
 {
-	int indent = (int)strspn(s, " "), hang, room = width, c;
-	size_t pos = 0;
+	int indent = (int)skip_spaces(s, n, 0), hang, room = width, c;
+	size_t pos = 0, len;
 
 	if ((int)n <= width || columns(s, n) <= width) {
 		fwrite(s, 1, n, out);
 		fputc('\n', out);
 		return;
 	}
-	if (indent > (int)n)
-		indent = (int)n;
 	hang = hanging_indent(s, n, indent, width);
 	while (pos < n) {
 		size_t i = pos, cut = 0, end, shown;
 		int used = 0;
 
-		for (; i < n; i += unit(s, n, i, &c)) {
+		for (; i < n; i += len) {
+			len = unit(s, n, i, &c);
 			if (used + c > room)
 				break;
 			if (s[i] == ' ' && i > pos && (pos > 0 || (int)i > indent))
@@ -208,7 +220,7 @@ void term_wrap_line(FILE *out, const char *s, size_t n, int width)
 			fprintf(out, "%*s", hang, "");
 		fwrite(s + pos, 1, shown - pos, out);
 		fputc('\n', out);
-		pos = end + strspn(s + end, " ");
+		pos = skip_spaces(s, n, end);
 		room = width - hang;
 	}
 }
