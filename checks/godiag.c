@@ -163,18 +163,18 @@ static const char *ctor_meaning(const struct goelf *g)
 		return "runc's nsexec (libcontainer/nsenter) runs in C before the Go runtime when runc is "
 		       "re-executed as `runc init`: it joins and creates the container's namespaces (PID "
 		       "included) while the process is still single-threaded, so the multi-threaded rules do "
-		       "not apply to it; this Go-side call runs later, in the multi-threaded runtime, and is "
-		       "judged on its own";
+		       "not apply to it; Go-side calls run later, in the multi-threaded runtime, and are "
+		       "judged on their own";
 	if (!strcmp(g->ctor_pattern, "podman-rootless"))
 		return "podman's rootless re-exec (pkg/rootless): a C constructor joins the rootless pause "
 		       "process's user and mount namespaces before the Go runtime starts (when "
 		       "_CONTAINERS_USERNS_CONFIGURED is set); it does not change PID namespaces (nor does "
 		       "containers/storage's unshare constructor, when present, unless asked to in a "
-		       "single-threaded re-executed child), so this Go-side call is judged on its own";
+		       "single-threaded re-executed child), so Go-side calls are judged on their own";
 	if (!strcmp(g->ctor_pattern, "containers-storage-unshare"))
 		return "containers/storage's pkg/unshare constructor: a re-executed child unshares the "
 		       "namespaces it is told to (_Containers-unshare) in C, single-threaded, before the Go "
-		       "runtime starts; this Go-side call is judged on its own";
+		       "runtime starts; Go-side calls are judged on their own";
 	return NULL;
 }
 
