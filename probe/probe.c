@@ -387,6 +387,38 @@ pid_t probe_clone(int flags, int (*fn)(void *), void *arg)
 	return pid;
 }
 
+/* The sibling shares our memory but has its own copy of the fd table: it
+ * closes its copy of the write end by number, then waits for EOF.  `arg` is a
+ * copy of the fds that the parent never changes (its close_fd() sets its own
+ * gate[1] to -1). */
+static int hold_vm(void *arg)
+{
+	const int *gate = arg;
+	char token;
+
+	close(gate[1]);
+	recv_byte(gate[0], &token);
+	return 0;
+}
+
+void probe_case_unshare_vm_sibling(int out, void *arg)
+{
+	int gate[2], child_gate[2], err;
+	pid_t sibling;
+
+	(void)arg;
+	sync_pipe(gate);
+	child_gate[0] = gate[0];
+	child_gate[1] = gate[1];
+	sibling = probe_clone(CLONE_VM, hold_vm, child_gate);
+	if (sibling < 0)
+		die("clone(CLONE_VM)");
+	err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
+	close_fd(&gate[1]);
+	wait_child(sibling);
+	send_int(out, err);
+}
+
 int wait_child(pid_t pid)
 {
 	int status;

@@ -81,6 +81,13 @@ pid_t probe_start_child(void (*fn)(int out, void *arg), void *arg, int *in);
  * child ended before sending all n. */
 int probe_child_ints(void (*fn)(int out, void *arg), void *arg, int *vals, int n,
 		     const char *what);
+/* A probe_start_child case: unshare(CLONE_NEWPID) while a clone(CLONE_VM)
+ * sibling process (not a thread: it shares the mm, as a vfork child does)
+ * is alive; sends the errno, 0 for success.  On 3.8-3.11 (and early 3.10.y)
+ * the mm_users > 1 test of 50804fe3737c refuses it every time; from 3.12
+ * (6e556ce209b0) CLONE_NEWPID reaches no mm test.  Used by unshare_multi
+ * (vfork_child) and unshare_transient (its deterministic step). */
+void probe_case_unshare_vm_sibling(int out, void *arg);
 /* SIGKILL + blocking reap of one registered child (no WNOHANG after SIGKILL). */
 void kill_child(pid_t pid);
 /* Kill and reap every registered child: call before a probe exits early. */

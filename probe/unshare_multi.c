@@ -164,38 +164,6 @@ static void case_from_thread(int out, void *arg)
 	pthread_join(thread, NULL);
 }
 
-/* The CLONE_VM child shares our memory but has its own copy of the fd table:
- * it closes its copy of the write end by number.  `arg` is a copy of the fds
- * that the parent never changes (its close_fd() sets its own gate[1] to -1). */
-static int hold_vm(void *arg)
-{
-	const int *gate = arg;
-	char token;
-
-	close(gate[1]);
-	recv_byte(gate[0], &token);
-	return 0;
-}
-
-/* Unshare while a CLONE_VM (not CLONE_THREAD) child shares our mm, as a vfork
- * child does; a real vfork() would suspend us until the child exits. */
-static void case_vfork_child(int out, void *arg)
-{
-	int gate[2], child_gate[2], err;
-	pid_t child;
-
-	sync_pipe(gate);
-	child_gate[0] = gate[0];
-	child_gate[1] = gate[1];
-	child = probe_clone(CLONE_VM, hold_vm, child_gate);
-	if (child < 0)
-		die("clone(CLONE_VM)");
-	err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
-	close_fd(&gate[1]);
-	wait_child(child);
-	send_int(out, err);
-}
-
 /* --- the probe: each case in a fresh child ---------------------------------- */
 
 /* Runs `fn` in a fresh child; the parent reads the child's ints with recv_int. */
@@ -275,6 +243,8 @@ int main(void)
 			       errno_name(err));
 	measure_errno("main", case_main);
 	measure_from_thread();
-	measure_errno("vfork_child", case_vfork_child);
+	/* Unshare while a CLONE_VM (not CLONE_THREAD) child shares our mm, as a vfork
+	 * child does; a real vfork() would suspend us until the child exits. */
+	measure_errno("vfork_child", probe_case_unshare_vm_sibling);
 	return PROBE_EXIT_MEASURED;
 }

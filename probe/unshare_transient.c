@@ -269,36 +269,8 @@ static void run_attempts(struct pipes *p)
 	emit("elapsed_ms", "%ld", elapsed);
 }
 
-/* --- step 1: unshare while a clone(CLONE_VM) sibling shares the mm --------------- */
-
-/* The sibling shares our memory but has its own fd table: it closes its copy of
- * the write end by number, then waits for EOF.  `arg` is a copy of the fds. */
-static int hold_vm(void *arg)
-{
-	const int *gate = arg;
-	char token;
-
-	close(gate[1]);
-	recv_byte(gate[0], &token);
-	return 0;
-}
-
-static void case_mm_sibling(int out, void *arg)
-{
-	int gate[2], child_gate[2], err;
-	pid_t sibling;
-
-	sync_pipe(gate);
-	child_gate[0] = gate[0];
-	child_gate[1] = gate[1];
-	sibling = probe_clone(CLONE_VM, hold_vm, child_gate);
-	if (sibling < 0)
-		die("clone(CLONE_VM)");
-	err = unshare(CLONE_NEWPID) < 0 ? errno : 0;
-	close_fd(&gate[1]);
-	wait_child(sibling);
-	send_int(out, err);
-}
+/* --- step 1: unshare while a clone(CLONE_VM) sibling shares the mm ---------------
+ * (probe_case_unshare_vm_sibling in probe.c, shared with unshare_multi) */
 
 static void race_skipped(void)
 {
@@ -339,7 +311,7 @@ int main(void)
 	if (err != 0)
 		not_applicable("unshare(CLONE_NEWPID) failed with %s: cannot create a PID namespace here",
 			       errno_name(err));
-	if (probe_child_ints(case_mm_sibling, NULL, &sib, 1, "mm_sibling case") < 0)
+	if (probe_child_ints(probe_case_unshare_vm_sibling, NULL, &sib, 1, "mm_sibling case") < 0)
 		die("fork");
 	emit_result("mm_sibling", sib);
 	if (sib == 0 && !(force && !strcmp(force, "1"))) {
