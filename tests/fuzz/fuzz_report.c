@@ -6,7 +6,7 @@
  * second copy takes the "<release>#2" keys) and written as JSON, Markdown or
  * HTML to standard output, which is /dev/null here.
  */
-// NEEDS: report/cmd_merge.c report/html.c report/report.c report/outfile.c report/stop.c checks/judge.c checks/kb.c checks/*.c
+// NEEDS: report/cmd_merge.c report/cli.c report/term.c report/html.c report/report.c report/outfile.c report/stop.c checks/judge.c checks/kb.c checks/*.c
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
