@@ -29,3 +29,30 @@ copy_tree() {
 	chmod -R a+rX "$1"
 	echo "$1/build/nsprobe"
 }
+
+# --- nsprobe lookup, for the tests that read what kernels.json expects ------------
+# look RELEASE: nsprobe lookup RELEASE --json - > $T/l.json (stderr $T/l.err)
+look() { "$NSPROBE" lookup "$1" --json - > "$T/l.json" 2> "$T/l.err"; }
+# ex ID [FIELD]: the expectation's FIELD (default expect) for behaviour ID in $T/l.json
+ex() { json "$T/l.json" "j['behaviours']['$1'].get('${2:-expect}')"; }
+# exv ID PROBE.KEY: the value the expectation gives for PROBE.KEY
+exv() { json "$T/l.json" "j['behaviours']['$1']['values'].get('$2')"; }
+
+# --- fake probes (tests/helpers/fault_probe), for the driver's fault tests ---------
+# fake_probes DIR: DIR gets a copy of fault_probe under every probe's name.
+fake_probes() {
+	local p
+	mkdir -p "$1"
+	for p in unshare_single unshare_multi unshare_transient thread_after_unshare \
+		 thread_after_setns nest_depth reaper_death getpid_cache; do
+		cp "$TOP/$BUILD/tests/helpers/fault_probe" "$1/$p"
+	done
+}
+# modes P=MODE...: every fake probe in $D "ok" except those named.
+modes() {
+	local a
+	rm -f "$D"/*.mode "$D"/*.started "$D"/*.pids
+	for a in "$@"; do echo "${a#*=}" > "$D/${a%%=*}.mode"; done
+}
+# field NAME: a line of the last fault_subreaper report ($T/rep).
+field() { sed -n "s/^$1=//p" "$T/rep" | head -1; }

@@ -13,9 +13,6 @@
 command -v python3 >/dev/null || skip "python3 needed to parse the JSON"
 export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$TOP/kernels.json}
 
-look() { "$NSPROBE" lookup "$1" --json - > "$T/l.json" 2> "$T/l.err"; }
-ex() { json "$T/l.json" "j['behaviours']['$1'].get('${2:-expect}')"; }
-exv() { json "$T/l.json" "j['behaviours']['$1']['values'].get('$2')"; }
 bp() { json "$T/l.json" "'backport' in j['behaviours']['$1']"; }
 
 # --- 1. the four builds: multithread rule and nesting errno, each with its source ---

@@ -14,21 +14,9 @@ H=$TOP/$BUILD/tests/helpers
 [ -x "$NSPROBE" ] || skip "$NSPROBE is not built"
 "$NSPROBE" run --help 2>/dev/null | grep -q -- --probe-dir || skip "nsprobe run has no --probe-dir yet"
 [ -x "$H/fault_probe" ] && [ -x "$H/fault_subreaper" ] || fail "helpers not built: make test-build"
-PROBE_NAMES="unshare_single unshare_multi unshare_transient thread_after_unshare
-             thread_after_setns nest_depth reaper_death getpid_cache"
-
 D=$T/probes
-mkdir -p "$D" "$T/out"
-for p in $PROBE_NAMES; do cp "$H/fault_probe" "$D/$p"; done
-
-# modes P=MODE...: every fake probe "ok" except those named.
-modes() {
-	local a
-	rm -f "$D"/*.mode "$D"/*.started "$D"/*.pids
-	for a in "$@"; do echo "${a#*=}" > "$D/${a%%=*}.mode"; done
-}
-# field NAME: a line of the last fault_subreaper report.
-field() { sed -n "s/^$1=//p" "$T/rep" | head -1; }
+mkdir -p "$T/out"
+fake_probes "$D"
 
 # run_nsprobe [fault_subreaper options] -- [nsprobe run options]: sets $status.
 run_nsprobe() {

@@ -9,11 +9,7 @@
 command -v python3 >/dev/null || skip "python3 needed to parse the JSON"
 export NSPROBE_KERNELS=${NSPROBE_KERNELS:-$TOP/kernels.json}
 
-# look RELEASE: nsprobe lookup RELEASE --json - > $T/l.json; exit status 0
-look() { "$NSPROBE" lookup "$1" --json - > "$T/l.json" 2> "$T/l.err"; }
-# ex ID [FIELD]: the expectation's FIELD (default expect) for behaviour ID in $T/l.json
-ex() { json "$T/l.json" "j['behaviours']['$1'].get('${2:-expect}')"; }
-exv() { json "$T/l.json" "j['behaviours']['$1']['values'].get('$2')"; }
+# look, ex, exv: tests/lib.sh
 
 # --- 1. the mainline boundaries ----------------------------------------------------
 check "lookup 3.10.0: exit 0" look 3.10.0

@@ -13,17 +13,9 @@
 H=$TOP/$BUILD/tests/helpers
 [ -x "$NSPROBE" ] || skip "$NSPROBE is not built"
 [ -x "$H/fault_probe" ] && [ -x "$H/fault_subreaper" ] || fail "helpers not built: make test-build"
-PROBE_NAMES="unshare_single unshare_multi unshare_transient thread_after_unshare
-             thread_after_setns nest_depth reaper_death getpid_cache"
 D=$T/probes O=$T/out
-mkdir -p "$D" "$O"
-for p in $PROBE_NAMES; do cp "$H/fault_probe" "$D/$p"; done
-modes() {
-	local a
-	rm -f "$D"/*.mode "$D"/*.started "$D"/*.pids
-	for a in "$@"; do echo "${a#*=}" > "$D/${a%%=*}.mode"; done
-}
-field() { sed -n "s/^$1=//p" "$T/rep" | head -1; }
+mkdir -p "$O"
+fake_probes "$D"
 
 modes
 "$NSPROBE" run --quiet --probe-dir "$D" --json "$O/report.json" --timeout 5 2>/dev/null
